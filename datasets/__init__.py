@@ -1,0 +1,1 @@
+"""Small datasets bundled with tsmem (installed as ``tsmem._bundled``); see README.md here."""
