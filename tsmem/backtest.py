@@ -1,0 +1,206 @@
+"""Rolling-origin evaluation of any tsmem forecaster.
+
+The last ``n_windows`` forecast origins ("cutoffs") of every series are spaced
+``step`` apart, the last one ``horizon`` steps before the end. At each cutoff
+the model sees only the history up to it: it is refitted there (``refit``) or
+forecasts from that history with the parameters it already has.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from tsmem.backtest import backtest
+>>> from tsmem.estimators import SeasonalNaive
+>>> y = pd.Series(np.tile([1.0, 2.0, 3.0, 4.0], 10), index=pd.date_range("2024-01", periods=40, freq="MS"))
+>>> result = backtest(SeasonalNaive(season_length=4), y, horizon=4, n_windows=3)
+>>> float(result.metrics.loc["overall", "mae"])
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from tqdm.auto import tqdm
+
+from tsmem import metrics as tsm
+from tsmem.data.convert import to_panel
+from tsmem.data.panel import Panel, quantile_column
+from tsmem.estimators.base import BaseForecaster
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What :func:`backtest` returns.
+
+    Attributes
+    ----------
+    forecasts
+        Long frame: ``unique_id, channel, cutoff, ds, y`` (the actual value),
+        ``y_pred`` and one ``y_pred_q<level>`` column per quantile.
+    metrics
+        One row per series and channel, plus an ``"overall"`` row: the mean over
+        series of each metric (each computed over all windows and steps).
+    """
+
+    forecasts: pd.DataFrame
+    metrics: pd.DataFrame
+
+
+def backtest(
+    estimator: BaseForecaster,
+    y: Any,
+    horizon: int,
+    n_windows: int = 5,
+    step: int | None = None,
+    refit: bool | int = True,
+    metrics: Sequence[str] = ("mae", "rmse", "smape", "mase"),
+    season_length: int = 1,
+    quantiles: Sequence[float] | None = None,
+    progress: bool | None = None,
+) -> BacktestResult:
+    """Evaluate ``estimator`` on rolling forecast origins.
+
+    Parameters
+    ----------
+    estimator
+        Any tsmem forecaster; it is cloned, never modified.
+    y
+        The series, in any layout ``fit`` accepts.
+    horizon
+        Steps forecast at each cutoff.
+    n_windows
+        Number of cutoffs per series.
+    step
+        Steps between cutoffs (default ``horizon``: windows that do not overlap).
+    refit
+        ``True``: refit at every cutoff. ``False``: fit once at the first cutoff,
+        then forecast from each newer history without refitting. An int ``k``:
+        refit every ``k`` windows.
+    metrics
+        Names from :data:`tsmem.metrics.METRICS`; ``"mase"`` scales by the in-sample
+        seasonal naive error with lag ``season_length``.
+    season_length
+        Season for MASE.
+    quantiles
+        Quantile levels to forecast as well (the estimator must support them).
+    progress
+        Show a progress bar (default: only in an interactive terminal).
+    """
+    panel = to_panel(y)
+    step = horizon if step is None else step
+    cutoffs = _cutoffs(panel, horizon, n_windows, step)
+    every = _refit_every(refit, n_windows)
+    levels = tuple(sorted(quantiles)) if quantiles else ()
+    parts, model = [], None
+    hide_bar = None if progress is None else not progress  # None: tqdm shows it on a terminal only
+    for k in tqdm(range(n_windows), desc="backtest", disable=hide_bar):
+        history = panel.head(cutoffs[:, k])
+        if model is None or (every and k % every == 0):
+            model = clone(estimator).fit(history)
+        point, q = model._forecast(horizon, history, None, levels)
+        parts.append(_window_frame(panel, history, cutoffs[:, k], horizon, point, q, levels))
+    forecasts = pd.concat(parts, ignore_index=True)
+    return BacktestResult(forecasts, score(forecasts, panel, metrics, season_length))
+
+
+def score(forecasts: pd.DataFrame, panel: Panel, metrics: Sequence[str], season_length: int = 1) -> pd.DataFrame:
+    """Metrics per series and channel from a backtest's forecasts, plus an ``overall`` mean."""
+    rows = {}
+    for (sid, channel), group in forecasts.groupby(["unique_id", "channel"], sort=False, dropna=False):
+        row = {}
+        for name in metrics:
+            if name == "mase":
+                row[name] = _mase(group, panel, sid, channel, season_length)
+            else:
+                row[name] = tsm.get_metric(name)(group["y"].to_numpy(), group["y_pred"].to_numpy())
+        rows[(sid, channel)] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index = [_row_name(sid, ch, panel) for sid, ch in table.index]
+    table.loc["overall"] = table.mean()
+    return table
+
+
+# -- helpers ----------------------------------------------------------------------
+def _cutoffs(panel: Panel, horizon: int, n_windows: int, step: int) -> np.ndarray:
+    if n_windows < 1 or step < 1 or horizon < 1:
+        raise ValueError(f"horizon, n_windows and step must be >= 1, got {horizon}, {n_windows}, {step}.")
+    back = horizon + step * np.arange(n_windows - 1, -1, -1)  # steps from the end, oldest first
+    cutoffs = panel.lengths[:, None] - back[None, :]  # (S, n_windows) history lengths
+    short = np.flatnonzero(cutoffs[:, 0] < 1)
+    if len(short):
+        needed = int(back[0]) + 1
+        raise ValueError(
+            f"Series {panel.ids[short[0]]!r} has {panel.lengths[short[0]]} observations; "
+            f"{n_windows} windows of horizon {horizon} and step {step} need at least {needed}. "
+            "Use fewer windows or a smaller step."
+        )
+    return cutoffs
+
+
+def _refit_every(refit: bool | int, n_windows: int) -> int:
+    if refit is True:
+        return 1
+    if refit is False or refit == 0:
+        return 0
+    if not isinstance(refit, int | np.integer) or refit < 0:
+        raise ValueError(f"refit must be True, False or a positive int, got {refit!r}.")
+    return int(refit)
+
+
+def _window_frame(
+    panel: Panel,
+    history: Panel,
+    cutoff_lengths: np.ndarray,
+    horizon: int,
+    point: np.ndarray,
+    q: np.ndarray | None,
+    levels: tuple[float, ...],
+) -> pd.DataFrame:
+    """One window's forecasts and actuals as long rows (series × channel × step)."""
+    frames = []
+    for s, (values, index) in enumerate(zip(panel.values, panel.index, strict=True)):
+        n = cutoff_lengths[s]
+        actual = values[n : n + horizon]  # (H, C)
+        for c, channel in enumerate(panel.columns):
+            frame = {
+                "unique_id": panel.ids[s],
+                "channel": channel,
+                "cutoff": index[n - 1],
+                "ds": index[n : n + horizon],
+                "y": actual[:, c],
+                "y_pred": point[s, :, c],
+            }
+            for j, level in enumerate(levels):
+                frame[quantile_column("y_pred", level)] = q[s, :, c, j]
+            frames.append(pd.DataFrame(frame))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _mase(group: pd.DataFrame, panel: Panel, sid: Any, channel: Any, season_length: int) -> float:
+    """MASE per window (scaled by the history before that window's cutoff), averaged."""
+    s = panel.ids.index(sid)
+    c = panel.columns.index(channel)
+    values, index = panel.values[s][:, c], panel.index[s]
+    scores = []
+    for cutoff, window in group.groupby("cutoff", sort=False):
+        n = index.get_loc(cutoff) + 1
+        try:
+            scores.append(tsm.mase(window["y"].to_numpy(), window["y_pred"].to_numpy(), values[:n], season_length))
+        except ValueError:
+            # MASE is undefined for this window (history too short for the season, or
+            # exactly periodic): leave a gap in the table rather than fail the backtest.
+            scores.append(np.nan)
+    return float(np.mean(scores))
+
+
+def _row_name(sid: Any, channel: Any, panel: Panel) -> str:
+    if panel.layout == "long":
+        return str(sid)
+    if panel.layout == "wide":
+        return str(channel)
+    return str(channel if sid is None else sid)
