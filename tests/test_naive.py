@@ -45,3 +45,35 @@ def test_naive2_adjusts_seasonal_series_only():
     flat = monthly(np.random.default_rng(0).normal(10, 1, 48))
     assert not is_seasonal(flat.to_numpy(), 12)
     assert Naive2(season_length=12).fit(flat).predict(horizon=2).tolist() == [flat.iloc[-1]] * 2
+
+
+# -- M4 Hourly: the published scores, through load_dataset, our models and metrics ----
+def m4_hourly_split():
+    import os
+
+    if not os.environ.get("TSMEM_DATA_DIR"):
+        pytest.skip("set TSMEM_DATA_DIR to the benchmark data folder to run the M4 Hourly check")
+    from tsmem.datasets import load_dataset
+
+    data = load_dataset("m4_hourly")
+    test = data.groupby("unique_id", sort=False).tail(48)  # M4's test part: the last 48 hours
+    return data.drop(test.index), test
+
+
+def by_series(frame: pd.DataFrame) -> list[np.ndarray]:
+    return [group.to_numpy() for _, group in frame.groupby("unique_id", sort=False)["y"]]
+
+
+@pytest.mark.parametrize(
+    ("model", "published"),
+    [(SeasonalNaive(season_length=24), (13.912, 1.193)), (Naive2(season_length=24), (18.383, 2.395))],
+    ids=["SeasonalNaive", "Naive2"],
+)
+def test_m4_hourly_published_scores_are_reproduced(model, published):
+    from tsmem.metrics import m4_scores
+
+    train, test = m4_hourly_split()
+    forecast = model.fit(train).predict(horizon=48)
+    scores = m4_scores(by_series(test), by_series(forecast), by_series(train), season_length=24)
+    assert scores["n_series"] == 414
+    assert (round(scores["smape"], 3), round(scores["mase"], 3)) == published

@@ -43,8 +43,9 @@ class BacktestResult:
         Long frame: ``unique_id, channel, cutoff, ds, y`` (the actual value),
         ``y_pred`` and one ``y_pred_q<level>`` column per quantile.
     metrics
-        One row per series and channel, plus an ``"overall"`` row: the mean over
-        series of each metric (each computed over all windows and steps).
+        One row per series (or channel, for a wide frame), plus an ``"overall"``
+        row: the mean over rows of each metric, each computed over all windows and
+        steps (MASE per window, scaled by that window's history, then averaged).
     """
 
     forecasts: pd.DataFrame
@@ -96,31 +97,39 @@ def backtest(
     cutoffs = _cutoffs(panel, horizon, n_windows, step)
     every = _refit_every(refit, n_windows)
     levels = tuple(sorted(quantiles)) if quantiles else ()
-    parts, model = [], None
+    parts, points, model = [], [], None
     hide_bar = None if progress is None else not progress  # None: tqdm shows it on a terminal only
     for k in tqdm(range(n_windows), desc="backtest", disable=hide_bar):
         history = panel.head(cutoffs[:, k])
         if model is None or (every and k % every == 0):
             model = clone(estimator).fit(history)
         point, q = model._forecast(horizon, history, None, levels)
-        parts.append(_window_frame(panel, history, cutoffs[:, k], horizon, point, q, levels))
+        points.append(point)
+        parts.append(_window_frame(panel, cutoffs[:, k], horizon, point, q, levels))
     forecasts = pd.concat(parts, ignore_index=True)
-    return BacktestResult(forecasts, score(forecasts, panel, metrics, season_length))
+    return BacktestResult(forecasts, _score(panel, cutoffs, np.stack(points, axis=1), metrics, season_length))
 
 
-def score(forecasts: pd.DataFrame, panel: Panel, metrics: Sequence[str], season_length: int = 1) -> pd.DataFrame:
-    """Metrics per series and channel from a backtest's forecasts, plus an ``overall`` mean."""
+def _score(
+    panel: Panel, cutoffs: np.ndarray, points: np.ndarray, metrics: Sequence[str], season_length: int
+) -> pd.DataFrame:
+    """Metrics per series and channel over all windows, plus an ``overall`` mean.
+
+    ``points`` is (S, n_windows, H, C); ``cutoffs`` (S, n_windows) history lengths.
+    """
+    horizon = points.shape[2]
     rows = {}
-    for (sid, channel), group in forecasts.groupby(["unique_id", "channel"], sort=False, dropna=False):
-        row = {}
-        for name in metrics:
-            if name == "mase":
-                row[name] = _mase(group, panel, sid, channel, season_length)
-            else:
-                row[name] = tsm.get_metric(name)(group["y"].to_numpy(), group["y_pred"].to_numpy())
-        rows[(sid, channel)] = row
+    for s, values in enumerate(panel.values):
+        actual = np.stack([values[n : n + horizon] for n in cutoffs[s]])  # (n_windows, H, C)
+        for c, channel in enumerate(panel.columns):
+            row = {}
+            for name in metrics:
+                if name == "mase":
+                    row[name] = _mase(values[:, c], cutoffs[s], actual[..., c], points[s, ..., c], season_length)
+                else:
+                    row[name] = tsm.get_metric(name)(actual[..., c].ravel(), points[s, ..., c].ravel())
+            rows[_row_name(panel.ids[s], channel, panel)] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index = [_row_name(sid, ch, panel) for sid, ch in table.index]
     table.loc["overall"] = table.mean()
     return table
 
@@ -154,7 +163,6 @@ def _refit_every(refit: bool | int, n_windows: int) -> int:
 
 def _window_frame(
     panel: Panel,
-    history: Panel,
     cutoff_lengths: np.ndarray,
     horizon: int,
     point: np.ndarray,
@@ -181,21 +189,17 @@ def _window_frame(
     return pd.concat(frames, ignore_index=True)
 
 
-def _mase(group: pd.DataFrame, panel: Panel, sid: Any, channel: Any, season_length: int) -> float:
+def _mase(values: np.ndarray, cutoffs: np.ndarray, actual: np.ndarray, point: np.ndarray, season_length: int) -> float:
     """MASE per window (scaled by the history before that window's cutoff), averaged."""
-    s = panel.ids.index(sid)
-    c = panel.columns.index(channel)
-    values, index = panel.values[s][:, c], panel.index[s]
     scores = []
-    for cutoff, window in group.groupby("cutoff", sort=False):
-        n = index.get_loc(cutoff) + 1
+    for n, window_actual, window_point in zip(cutoffs, actual, point, strict=True):
         try:
-            scores.append(tsm.mase(window["y"].to_numpy(), window["y_pred"].to_numpy(), values[:n], season_length))
+            scores.append(tsm.mase(window_actual, window_point, values[:n], season_length))
         except ValueError:
             # MASE is undefined for this window (history too short for the season, or
             # exactly periodic): leave a gap in the table rather than fail the backtest.
             scores.append(np.nan)
-    return float(np.mean(scores))
+    return float(np.nanmean(scores)) if not np.isnan(scores).all() else float("nan")
 
 
 def _row_name(sid: Any, channel: Any, panel: Panel) -> str:
