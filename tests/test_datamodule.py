@@ -8,7 +8,6 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from tsmem.nn import MemNetConfig
 from tsmem.training.datamodule import MemNetDataModule
 from tsmem.training.module import MemNetModule
 
@@ -86,7 +85,7 @@ def test_missing_values_need_an_explicit_fill():
 
 def test_fast_dev_run_trains_on_the_datamodule():
     dm = air()
-    model = MemNetModule(MemNetConfig(lookback=24, horizon=6, window=6, stride=3, d_model=8, n_channels=dm.n_channels))
+    model = MemNetModule(lookback=24, horizon=6, window=6, stride=3, d_model=8, n_channels=dm.n_channels)
     trainer = pl.Trainer(fast_dev_run=True, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.fit(model, datamodule=dm)
     assert trainer.state.finished

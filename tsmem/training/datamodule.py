@@ -121,7 +121,11 @@ class MemNetDataModule(pl.LightningDataModule):
         train_rows = [v[: b[1]] for v, b in zip(panel.values, self.borders_, strict=True)]
         self.scaler_ = PanelScaler(self.scaling, self.per_series_scaling).fit(train_rows)
         self.scaled_ = self.scaler_.transform(list(panel.values))
-        self.features_ = [calendar_features(ix).to_numpy(np.float32) for ix in panel.index] if self.calendar else None
+        self.features_ = (
+            [calendar_features(ix).to_numpy(np.float32) for ix in panel.index]
+            if self.calendar
+            else None
+        )
         self.panel_ = panel
         return self
 
@@ -161,13 +165,18 @@ class MemNetDataModule(pl.LightningDataModule):
             return WindowDataset(self.scaled_, series, starts, self.lookback, 0, self.features_)
         column = {"train": 1, "val": 2, "test": 3}[part]
         bounds = [
-            (0 if part == "train" else b[column - 1] - self.lookback, b[column]) for b in self.borders_
+            (0 if part == "train" else b[column - 1] - self.lookback, b[column])
+            for b in self.borders_
         ]
         step = self.train_step if part == "train" else self.eval_step
         series, starts = window_starts(bounds, self.lookback + self.horizon, step)
-        return WindowDataset(self.scaled_, series, starts, self.lookback, self.horizon, self.features_)
+        return WindowDataset(
+            self.scaled_, series, starts, self.lookback, self.horizon, self.features_
+        )
 
-    def forecast_frame(self, scaled_forecast: np.ndarray, quantiles: tuple[float, ...] = ()) -> pd.Series | pd.DataFrame:
+    def forecast_frame(
+        self, scaled_forecast: np.ndarray, quantiles: tuple[float, ...] = ()
+    ) -> pd.Series | pd.DataFrame:
         """Unscale future forecasts ``(S, H, C[, Q])`` and return them as pandas with timestamps."""
         self.prepare()
         forecast = self.scaler_.inverse_transform(scaled_forecast)
@@ -191,7 +200,9 @@ class MemNetDataModule(pl.LightningDataModule):
         if self.target is not None and isinstance(data, pd.DataFrame) and "unique_id" not in data:
             unknown = sorted(set(self.target) - set(data.columns))
             if unknown:
-                raise ValueError(f"target columns {unknown} are not in the data; it has {list(data.columns)}.")
+                raise ValueError(
+                    f"target columns {unknown} are not in the data; it has {list(data.columns)}."
+                )
             data = data[list(self.target)]
         return fill_missing(data, method=self.fill) if self.fill else data
 
@@ -199,11 +210,17 @@ class MemNetDataModule(pl.LightningDataModule):
         path = Path(self.dataset)
         if path.suffix in (".csv", ".gz", ".parquet"):
             if not path.exists():
-                raise FileNotFoundError(f"Data file {path} does not exist; give a registered name or a file path.")
+                raise FileNotFoundError(
+                    f"Data file {path} does not exist; give a registered name or a file path."
+                )
             frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
             if "unique_id" in frame.columns:
-                return frame.assign(ds=pd.to_datetime(frame["ds"]) if frame["ds"].dtype == object else frame["ds"])
-            return frame.set_index(frame.columns[0]).pipe(lambda f: f.set_axis(pd.to_datetime(f.index)))
+                return frame.assign(
+                    ds=pd.to_datetime(frame["ds"]) if frame["ds"].dtype == object else frame["ds"]
+                )
+            return frame.set_index(frame.columns[0]).pipe(
+                lambda f: f.set_axis(pd.to_datetime(f.index))
+            )
         return datasets.load_dataset(self.dataset, data_dir=self.data_dir)
 
     def _borders(self, panel: Panel) -> list[tuple[int, int, int, int]]:
@@ -214,9 +231,14 @@ class MemNetDataModule(pl.LightningDataModule):
         test_size = 0.2 if self.test_size is None else self.test_size
         borders = []
         for n, series_id in zip(panel.lengths, panel.ids, strict=True):
-            n_test, n_val = split_sizes(n, test_size, "test_size"), split_sizes(n, val_size, "val_size")
+            n_test, n_val = (
+                split_sizes(n, test_size, "test_size"),
+                split_sizes(n, val_size, "val_size"),
+            )
             if n - n_test - n_val < 1:
-                raise ValueError(f"Series {series_id!r} ({n} steps) is too short for val_size and test_size.")
+                raise ValueError(
+                    f"Series {series_id!r} ({n} steps) is too short for val_size and test_size."
+                )
             borders.append((0, n - n_test - n_val, n - n_test, n))
         return borders
 
@@ -230,4 +252,6 @@ class MemNetDataModule(pl.LightningDataModule):
             )
         if (panel.lengths < self.lookback).any():
             short = panel.ids[int(np.argmin(panel.lengths))]
-            raise ValueError(f"Series {short!r} is shorter than lookback={self.lookback}; reduce lookback.")
+            raise ValueError(
+                f"Series {short!r} is shorter than lookback={self.lookback}; reduce lookback."
+            )

@@ -50,7 +50,9 @@ class WindowDataset(Dataset):
         self.features = None
         if time_features is not None and time_features[0].shape[1] > 0:
             self.features = torch.as_tensor(concat_series(time_features)[0], dtype=torch.float32)
-        self.first_row = torch.as_tensor(offsets[series] + starts)  # (n,) row of each window's start
+        self.first_row = torch.as_tensor(
+            offsets[series] + starts
+        )  # (n,) row of each window's start
         self.series = torch.as_tensor(series)
         self.starts = torch.as_tensor(starts)
         self.lookback, self.horizon = lookback, horizon

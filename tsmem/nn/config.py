@@ -1,0 +1,314 @@
+"""The one definition of the memory network's hyperparameters.
+
+`MemNetConfig` is read by `tsmem.nn.MemNet`, by the Lightning module (whose typed
+``__init__`` takes it, so LightningCLI reads the same fields) and by the estimator.
+Every field is documented once, here.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+TEMPORAL_ENCODINGS = ("learned", "sinusoidal", "calendar")
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "controller": ("gru", "lstm"),
+    "encoder": ("linear", "conv", "gru"),
+    "attention": ("dot", "scaled"),
+    "hop_update": ("additive", "gated", "recurrent"),
+    "weight_tying": ("adjacent", "layerwise"),
+    "output": ("linear", "nonlinear", "contextual"),
+    "channel_mode": ("independent", "mixing"),
+}
+
+
+def n_slots(lookback: int, window: int, stride: int) -> int:
+    """Number of memory slots ``N = (L - 2w) // s + 1`` (0 if the lookback is too short).
+
+    Parameters
+    ----------
+    lookback : int
+        Input length ``L``.
+    window : int
+        Window length ``w`` (the query takes the last ``w`` steps).
+    stride : int
+        Slot stride ``s``.
+
+    Returns
+    -------
+    int
+        Number of full windows of length ``w``, stride ``s``, in ``x[:L - w]``.
+    """
+    if lookback < 2 * window:
+        return 0
+    return (lookback - 2 * window) // stride + 1
+
+
+@dataclass
+class MemNetConfig:
+    """Hyperparameters of `tsmem.nn.MemNet` (see design.md §2).
+
+    Options that do not apply to the chosen variant are ignored (for example
+    ``learned_h`` unless ``hop_update="additive"``, or every memory option when
+    ``hops=0``); options that contradict each other raise ``ValueError``.
+
+    Parameters
+    ----------
+    lookback : int
+        Input length ``L`` (steps of history per sample). The last ``window`` steps are
+        the query, the ``L - window`` before them the memory.
+    horizon : int
+        Forecast length ``H``; the head predicts all ``H`` steps at once (direct).
+    n_channels : int, default 1
+        Number of channels ``C`` of the input ``x`` (B, L, C) and of the forecast.
+    window : int, default 16
+        Window length ``w`` of the query and of every memory slot.
+    stride : int, default 8
+        Stride ``s`` between memory slots. ``N = (L - 2w) // s + 1`` slots.
+    d_model : int, default 64
+        Embedding size ``d`` of the query ``u`` and of every slot embedding.
+    hops : int, default 2
+        Number of attention hops ``K``. ``0`` means no memory: the controller alone
+        reads the query and the head forecasts from it (the no-memory baseline).
+    controller : {"gru", "lstm"}, default "gru"
+        Recurrent net that reads the query window into ``u^1``.
+    encoder : {"linear", "conv", "gru"}, default "linear"
+        Window encoder of the slots: a linear map of the flattened window, a 1-D
+        convolution with mean pooling, or a GRU's last state (MTNet).
+    temporal_encoding : tuple of {"learned", "sinusoidal", "calendar"}, default ("learned",)
+        Encodings added to every slot embedding: a learned vector per recency index
+        (MemN2N "TE"; fixes the lookback), a projected sinusoidal encoding of the
+        slot's lag in steps (lets a model read a longer memory at predict time), and
+        a linear map of the calendar features at the slot's last step. Empty: none.
+    n_time_features : int, default 0
+        Width ``F`` of the calendar features ``time_features`` (B, L, F) given to
+        ``forward``. Must be > 0 exactly when "calendar" is used. The query's
+        features are also read by the controller, so it knows its own time.
+    key_value : bool, default False
+        Key-value slots (Key-Value Memory Networks): a slot is addressed by its
+        window and reads the ``value_length`` steps that followed it.
+    value_length : int or None, default None
+        Length ``v`` of a slot's value (``key_value=True`` only). ``None`` means
+        ``window``; at most ``window``, so the most recent slot's value is observed
+        (it lies in the query window).
+    attention : {"dot", "scaled"}, default "scaled"
+        Softmax temperature ``τ = 1`` ("dot") or ``√d`` ("scaled").
+    hop_update : {"additive", "gated", "recurrent"}, default "gated"
+        ``u + o`` style update (MemN2N), the GMemN2N gate
+        ``u' = g ⊙ o + (1 − g) ⊙ u`` with ``g = σ(W_g u + b_g)``, or a GRU cell
+        ``u' = GRUCell(o, u)`` shared by all hops.
+    learned_h : bool, default False
+        Additive update only: ``u' = H u + o`` with a learned ``H`` (initialised to
+        the identity, shared by the hops) instead of ``H = I``.
+    shared_gates : bool, default False
+        Gated update only: one ``W_g, b_g`` for all hops instead of one per hop.
+    nonlinear_hops : bool, default False
+        Apply tanh to every new ``u^{k+1}``.
+    weight_tying : {"adjacent", "layerwise"}, default "adjacent"
+        MemN2N tying: ``A^{k+1} = C^k`` (``K + 1`` embedding sets) or the same
+        ``A`` and ``C`` at every hop (2 sets).
+    output : {"linear", "nonlinear", "contextual"}, default "linear"
+        Head on ``u^{K+1}``: ``W u + b``; ``W₂ tanh(W₁ u + b₁) + b₂``; or
+        "contextual" (TMN-like): the last hop reads ``Σ p_i tanh(c_i + W_u u^K)``,
+        then a linear head. "contextual" needs ``hops >= 1``.
+    ar_window : int, default 0
+        Length ``a`` of the linear autoregressive highway over the last ``a`` values
+        added to the forecast (LSTNet/MTNet). 0 turns it off.
+    revin : bool, default True
+        Reversible instance normalisation around the whole model (RevIN).
+    quantiles : tuple of float or None, default None
+        Quantile levels, strictly increasing in (0, 1): the head then predicts
+        ``H × Q`` values. ``None``: a point forecast.
+    channel_mode : {"independent", "mixing"}, default "independent"
+        "independent": every channel is a separate series through shared weights;
+        "mixing": windows, query and head carry all ``C`` channels.
+    linear_start : bool, default False
+        MemN2N linear start: the module starts with the attention softmax removed
+        (``MemNet.linear_start_active``) until the trainer switches it off.
+    empty_slot_rate : float, default 0.0
+        MemN2N random noise: during training, ``ceil(rate · N)`` empty (zero) slots
+        are inserted at random places among the ``N`` real ones, shifting their
+        recency indices. In [0, 1).
+    dropout : float, default 0.1
+        Dropout on the slot embeddings and on the head's input. In [0, 1).
+    """
+
+    lookback: int
+    horizon: int
+    n_channels: int = 1
+    window: int = 16
+    stride: int = 8
+    d_model: int = 64
+    hops: int = 2
+    controller: Literal["gru", "lstm"] = "gru"
+    encoder: Literal["linear", "conv", "gru"] = "linear"
+    temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("learned",)
+    n_time_features: int = 0
+    key_value: bool = False
+    value_length: int | None = None
+    attention: Literal["dot", "scaled"] = "scaled"
+    hop_update: Literal["additive", "gated", "recurrent"] = "gated"
+    learned_h: bool = False
+    shared_gates: bool = False
+    nonlinear_hops: bool = False
+    weight_tying: Literal["adjacent", "layerwise"] = "adjacent"
+    output: Literal["linear", "nonlinear", "contextual"] = "linear"
+    ar_window: int = 0
+    revin: bool = True
+    quantiles: tuple[float, ...] | None = None
+    channel_mode: Literal["independent", "mixing"] = "independent"
+    linear_start: bool = False
+    empty_slot_rate: float = 0.0
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        # Lists come in from YAML/JSON and from asdict round trips: store tuples.
+        if isinstance(self.temporal_encoding, str):
+            self.temporal_encoding = (self.temporal_encoding,)
+        self.temporal_encoding = tuple(self.temporal_encoding)
+        if self.quantiles is not None:
+            self.quantiles = tuple(float(q) for q in self.quantiles)
+        self._validate()
+
+    # -- validation ------------------------------------------------------------------
+
+    def _validate(self) -> None:
+        for name in ("lookback", "horizon", "n_channels", "window", "stride", "d_model"):
+            setattr(self, name, _as_int(name, getattr(self, name), minimum=1))
+        for name in ("hops", "n_time_features", "ar_window"):
+            setattr(self, name, _as_int(name, getattr(self, name), minimum=0))
+        for name, choices in _CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices:
+                raise ValueError(f"{name}={value!r} is not one of {choices}.")
+
+        for kind in self.temporal_encoding:
+            if kind not in TEMPORAL_ENCODINGS:
+                raise ValueError(
+                    f"temporal_encoding contains {kind!r}; use a subset of {TEMPORAL_ENCODINGS}."
+                )
+        if len(set(self.temporal_encoding)) != len(self.temporal_encoding):
+            raise ValueError(f"temporal_encoding={self.temporal_encoding} repeats an entry.")
+        if "calendar" in self.temporal_encoding and self.n_time_features == 0:
+            raise ValueError(
+                "temporal_encoding contains 'calendar' but n_time_features=0; set "
+                "n_time_features to the width F of the time_features (B, L, F)."
+            )
+        if self.n_time_features > 0 and "calendar" not in self.temporal_encoding:
+            raise ValueError(
+                f"n_time_features={self.n_time_features} but 'calendar' is not in "
+                "temporal_encoding; add 'calendar' or set n_time_features=0."
+            )
+
+        if self.hops == 0:
+            if self.lookback < self.window:
+                raise ValueError(
+                    f"lookback={self.lookback} is shorter than window={self.window}: the "
+                    f"query needs the last {self.window} steps, so lookback must be at "
+                    f"least {self.window}."
+                )
+        elif self.n_slots < 1:
+            raise ValueError(
+                f"lookback={self.lookback} is too short for window={self.window}, "
+                f"stride={self.stride}: the query takes the last {self.window} steps and one "
+                f"memory slot needs {self.window} more, so lookback must be at least "
+                f"{2 * self.window} (each further slot needs stride={self.stride} more steps)."
+            )
+
+        if self.value_length is not None:
+            self.value_length = _as_int("value_length", self.value_length, minimum=1)
+            if self.value_length > self.window:
+                raise ValueError(
+                    f"value_length={self.value_length} exceeds window={self.window}: the "
+                    "most recent slot's value must lie in the observed query window; use "
+                    f"value_length <= {self.window} (None means window)."
+                )
+        if (
+            self.hops > 0
+            and self.key_value
+            and self.weight_tying == "adjacent"
+            and self.encoder == "linear"
+            and self.value_len != self.window
+        ):
+            raise ValueError(
+                f"weight_tying='adjacent' with key_value=True and encoder='linear' applies one "
+                f"linear map to keys (window={self.window}) and values "
+                f"(value_length={self.value_length}); set value_length=None (= window), "
+                "weight_tying='layerwise', or encoder='conv'/'gru'."
+            )
+        if self.output == "contextual" and self.hops == 0:
+            raise ValueError(
+                "output='contextual' reads the memory in its last hop and needs hops >= 1; "
+                "use output='linear' or 'nonlinear' with hops=0."
+            )
+        if self.ar_window > self.lookback:
+            raise ValueError(
+                f"ar_window={self.ar_window} exceeds lookback={self.lookback}; use "
+                f"ar_window <= {self.lookback}."
+            )
+
+        if self.quantiles is not None:
+            qs = self.quantiles
+            if len(qs) == 0:
+                raise ValueError("quantiles=() is empty; use None for a point forecast.")
+            if any(not (0.0 < q < 1.0) for q in qs):
+                raise ValueError(f"quantiles={qs} must all lie strictly between 0 and 1.")
+            if any(b <= a for a, b in zip(qs, qs[1:], strict=False)):
+                raise ValueError(f"quantiles={qs} must be strictly increasing.")
+
+        if not (0.0 <= self.empty_slot_rate < 1.0) or math.isnan(self.empty_slot_rate):
+            raise ValueError(f"empty_slot_rate={self.empty_slot_rate} must lie in [0, 1).")
+        if not (0.0 <= self.dropout < 1.0) or math.isnan(self.dropout):
+            raise ValueError(f"dropout={self.dropout} must lie in [0, 1).")
+
+    # -- derived quantities ------------------------------------------------------------
+
+    @property
+    def n_slots(self) -> int:
+        """Number of memory slots ``N`` at the configured lookback (0 if ``hops=0``)."""
+        return n_slots(self.lookback, self.window, self.stride) if self.hops > 0 else 0
+
+    @property
+    def n_empty_slots(self) -> int:
+        """Number of empty slots inserted per training batch, ``ceil(rate · N)``."""
+        return math.ceil(self.empty_slot_rate * self.n_slots)
+
+    @property
+    def value_len(self) -> int:
+        """Resolved value length ``v`` (``value_length`` or ``window``)."""
+        return self.window if self.value_length is None else self.value_length
+
+    @property
+    def in_channels(self) -> int:
+        """Channels a window carries: 1 (independent) or ``C`` (mixing)."""
+        return 1 if self.channel_mode == "independent" else self.n_channels
+
+    @property
+    def n_quantiles(self) -> int:
+        """``Q``: number of quantile levels, 1 for a point forecast."""
+        return 1 if self.quantiles is None else len(self.quantiles)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain ``dict`` of the fields (safe for checkpoints and YAML)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MemNetConfig:
+        """Build a config from `to_dict` output, rejecting unknown keys by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"Unknown MemNetConfig fields {unknown}; known: {sorted(known)}.")
+        return cls(**values)
+
+
+def _as_int(name: str, value: Any, minimum: int) -> int:
+    """``value`` as a Python int (numpy ints accepted), or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}={value!r} must be an int >= {minimum}.")
+    if value < minimum:
+        raise ValueError(f"{name}={value} must be >= {minimum}.")
+    return int(value)

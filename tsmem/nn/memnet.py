@@ -1,0 +1,269 @@
+"""tsmem's memory network for forecasting (design.md §2).
+
+A recurrent controller reads the most recent window (the query) into ``u^1``; the
+lookback before it is cut into windows, the memory slots (see `tsmem.nn.slots`
+for the layout); ``K`` attention hops read the slots and update the query; a
+direct multi-horizon head forecasts ``H`` steps (or ``H × Q`` quantiles).
+
+References
+----------
+- Sukhbaatar et al. 2015, "End-To-End Memory Networks" (NeurIPS): embeddings A/C,
+  hops, adjacent and layer-wise weight tying, temporal encoding, linear start,
+  random empty memories.
+- Liu & Perez 2017, "Gated End-to-End Memory Networks" (EACL): gated hop update.
+- Wang et al. 2018, "Target-Sensitive Memory Networks for Aspect Sentiment
+  Classification" (ACL): non-linear and contextual (query-dependent) outputs.
+- Miller et al. 2016, "Key-Value Memory Networks for Directly Reading Documents"
+  (EMNLP): key-value slots.
+- Chang et al. 2018, "A Memory-Network Based Solution for Multivariate Time-Series
+  Forecasting" (MTNet): GRU window encoder, AR highway.
+- Lai et al. 2018, LSTNet: the autoregressive highway.
+- Kim et al. 2022, "Reversible Instance Normalization for Accurate Time-Series
+  Forecasting against Distribution Shift" (ICLR): RevIN.
+
+Shapes: ``B`` batch, ``L`` lookback, ``C`` channels, ``F`` calendar features,
+``w`` window, ``N`` slots, ``d`` model size, ``K`` hops, ``H`` horizon, ``Q``
+quantiles. With ``channel_mode="independent"`` every channel is a separate series
+through shared weights, so the core runs on ``B' = B·C`` series of 1 channel; with
+"mixing" on ``B' = B`` series of ``C`` channels. ``G`` (attention groups) is ``C``
+or 1 respectively.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from tsmem.nn.config import MemNetConfig, n_slots
+from tsmem.nn.encoders import Controller, make_window_encoder
+from tsmem.nn.heads import ARHighway, ForecastHead
+from tsmem.nn.hops import ContextualRead, attention_weights, make_hop_updates, read
+from tsmem.nn.revin import RevIN
+from tsmem.nn.slots import Memory, build_memory, insert_empty_slots
+from tsmem.nn.temporal import TemporalEncoding
+
+
+class MemNetOutput(NamedTuple):
+    """What `MemNet.forward` returns.
+
+    Attributes
+    ----------
+    forecast : Tensor
+        (B, H, C), or (B, H, C, Q) with quantiles, on the input's scale.
+    attention : Tensor
+        (B, G, K, N) attention weights of every hop over the slots, slot 0 the
+        most recent; ``G = C`` for channel-independent models (per channel), 1 for
+        channel mixing. ``K = N = 0`` when ``hops=0``. During training with
+        ``empty_slot_rate > 0``, ``N`` includes the inserted empty slots. Under
+        linear start they are raw scores, not probabilities.
+    """
+
+    forecast: Tensor
+    attention: Tensor
+
+
+class SlotEmbedding(nn.Module):
+    """One MemN2N embedding set (an ``A`` or a ``C``): ``Enc(window) + T(i)``.
+
+    Parameters
+    ----------
+    config : MemNetConfig
+        The model's configuration.
+    length : int
+        Window length the encoder reads (``w``, or ``v`` for values).
+    """
+
+    def __init__(self, config: MemNetConfig, length: int) -> None:
+        super().__init__()
+        self.encoder = make_window_encoder(
+            config.encoder, length, config.in_channels, config.d_model
+        )
+        self.temporal = None
+        if config.temporal_encoding:
+            self.temporal = TemporalEncoding(
+                config.temporal_encoding,
+                config.d_model,
+                max_slots=config.n_slots + config.n_empty_slots,
+                n_time_features=config.n_time_features,
+            )
+
+    def forward(self, windows: Tensor, memory: Memory) -> Tensor:
+        """Embed ``windows`` (B, N, w, C) of ``memory`` into (B, N, d)."""
+        e = self.encoder(windows)  # (B, N, d)
+        if self.temporal is not None:
+            e = e + self.temporal(memory.index, memory.lag, memory.calendar)
+        return e
+
+
+class MemNet(nn.Module):
+    """Memory network forecaster.
+
+    Parameters
+    ----------
+    config : MemNetConfig
+        All hyperparameters.
+
+    Attributes
+    ----------
+    linear_start_active : bool
+        While True (initially ``config.linear_start``) the attention softmax is
+        removed (MemN2N linear start); the trainer switches it off.
+    """
+
+    def __init__(self, config: MemNetConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.linear_start_active = config.linear_start
+        c, d = config, config.d_model
+
+        self.revin = RevIN(c.n_channels) if c.revin else None
+        self.controller = Controller(c.controller, c.in_channels + c.n_time_features, d)
+        self.dropout = nn.Dropout(c.dropout)
+
+        self.embeddings: nn.ModuleList | None = None
+        self.updates: nn.ModuleList | None = None
+        self.contextual: ContextualRead | None = None
+        if c.hops > 0:
+            if c.weight_tying == "adjacent":  # E^0..E^K: A^k = E^{k-1}, C^k = E^k
+                lengths = [c.window] * (c.hops + 1)
+            else:  # layerwise: A, C
+                lengths = [c.window, c.value_len if c.key_value else c.window]
+            self.embeddings = nn.ModuleList(SlotEmbedding(c, n) for n in lengths)
+            self.updates = make_hop_updates(c.hop_update, d, c.hops, c.learned_h, c.shared_gates)
+            if c.output == "contextual":
+                self.contextual = ContextualRead(d)
+
+        head = "linear" if c.output == "contextual" else c.output
+        self.head = ForecastHead(head, d, c.horizon * c.in_channels * c.n_quantiles)
+        self.ar = ARHighway(c.ar_window, c.horizon) if c.ar_window > 0 else None
+
+    # -- forward -----------------------------------------------------------------------
+
+    def forward(self, x: Tensor, time_features: Tensor | None = None) -> MemNetOutput:
+        """Forecast the ``H`` steps after ``x``.
+
+        Parameters
+        ----------
+        x : Tensor
+            (B, L, C) lookback. ``L`` may differ from ``config.lookback`` unless the
+            "learned" temporal encoding is used.
+        time_features : Tensor or None
+            (B, L, F) numeric calendar features of every lookback step; required
+            exactly when ``"calendar"`` is in ``config.temporal_encoding``.
+
+        Returns
+        -------
+        MemNetOutput
+        """
+        c = self.config
+        self._check_inputs(x, time_features)
+        B, L, C = x.shape
+        stats = None
+        if self.revin is not None:
+            x, stats = self.revin.normalize(x)  # (B, L, C)
+
+        if c.channel_mode == "independent":
+            series = x.transpose(1, 2).reshape(B * C, L, 1)  # (B·C, L, 1)
+            if time_features is not None:
+                time_features = time_features.repeat_interleave(C, dim=0)  # (B·C, L, F)
+        else:
+            series = x  # (B, L, C)
+        G = C // c.in_channels  # series per sample
+
+        u, attention = self._read(series, time_features)  # (B', d), (B', K, N)
+        y = self.head(self.dropout(u))  # (B', H·C_in·Q)
+        y = y.reshape(B, G, c.horizon, c.in_channels, c.n_quantiles)  # (B, G, H, C_in, Q)
+        y = y.transpose(1, 2).reshape(B, c.horizon, C, c.n_quantiles)  # (B, H, C, Q)
+        if self.ar is not None:
+            y = y + self.ar(x).unsqueeze(-1)  # (B, H, C, 1) broadcast over Q
+        if self.revin is not None:
+            y = self.revin.denormalize(y, stats)
+        if c.quantiles is None:
+            y = y.squeeze(-1)  # (B, H, C)
+        attention = attention.reshape(B, G, *attention.shape[1:])  # (B, G, K, N)
+        return MemNetOutput(y, attention)
+
+    def _read(self, series: Tensor, time_features: Tensor | None) -> tuple[Tensor, Tensor]:
+        """Controller and hops on ``series`` (B', L, C_in) -> ``u^{K+1}`` (B', d), p (B', K, N)."""
+        c = self.config
+        query = series[:, -c.window :]  # (B', w, C_in)
+        if time_features is not None:
+            query = torch.cat([query, time_features[:, -c.window :]], dim=-1)  # (B', w, C_in+F)
+        u = self.controller(query)  # (B', d)
+        if c.hops == 0:
+            return u, u.new_zeros(u.shape[0], 0, 0)
+
+        memory = build_memory(
+            series, c.window, c.stride, c.value_len if c.key_value else None, time_features
+        )
+        if self.training and c.empty_slot_rate > 0:
+            n_empty = math.ceil(c.empty_slot_rate * memory.index.shape[1])
+            memory = insert_empty_slots(memory, n_empty, c.window, c.stride)
+
+        keys: dict[int, Tensor] = {}  # embedding set -> its embedding of the keys
+
+        def embed_keys(j: int) -> Tensor:
+            if j not in keys:
+                keys[j] = self.dropout(self.embeddings[j](memory.keys, memory))  # (B', N, d)
+            return keys[j]
+
+        tau = math.sqrt(c.d_model) if c.attention == "scaled" else 1.0
+        weights = []
+        for k in range(c.hops):
+            a_set, c_set = (k, k + 1) if c.weight_tying == "adjacent" else (0, 1)
+            m = embed_keys(a_set)  # (B', N, d)
+            if c.key_value:
+                out = self.dropout(self.embeddings[c_set](memory.values, memory))  # (B', N, d)
+            else:
+                out = embed_keys(c_set)  # (B', N, d)
+            p = attention_weights(u, m, tau, softmax=not self.linear_start_active)  # (B', N)
+            if self.contextual is not None and k == c.hops - 1:
+                o = self.contextual(p, out, u)  # (B', d)
+            else:
+                o = read(p, out)  # (B', d)
+            u = self.updates[min(k, len(self.updates) - 1)](u, o)  # (B', d)
+            if c.nonlinear_hops:
+                u = torch.tanh(u)
+            weights.append(p)
+        return u, torch.stack(weights, dim=1)  # (B', K, N)
+
+    def _check_inputs(self, x: Tensor, time_features: Tensor | None) -> None:
+        c = self.config
+        if x.dim() != 3 or x.shape[-1] != c.n_channels:
+            raise ValueError(
+                f"x must have shape (batch, lookback, n_channels={c.n_channels}); got {tuple(x.shape)}."
+            )
+        L = x.shape[1]
+        if c.hops > 0 and "learned" in c.temporal_encoding and L != c.lookback:
+            raise ValueError(
+                f"This model's 'learned' temporal encoding has one vector per slot for "
+                f"lookback={c.lookback}, got an input of {L} steps. Pass {c.lookback} steps, "
+                "or train without 'learned' (e.g. temporal_encoding=('sinusoidal',)) to read "
+                "a memory of another length."
+            )
+        need = max(c.window, c.ar_window, 2 * c.window if c.hops > 0 else 0)
+        if L < need or (c.hops > 0 and n_slots(L, c.window, c.stride) < 1):
+            raise ValueError(f"x has {L} steps; this model needs at least {need}.")
+        uses_calendar = "calendar" in c.temporal_encoding
+        if uses_calendar and time_features is None:
+            raise ValueError(
+                "This model uses the 'calendar' temporal encoding: pass time_features "
+                f"(batch, {L}, {c.n_time_features})."
+            )
+        if not uses_calendar and time_features is not None:
+            raise ValueError(
+                "time_features were given but the model has no 'calendar' temporal encoding "
+                "(n_time_features=0); drop them or configure temporal_encoding with 'calendar'."
+            )
+        if time_features is not None and tuple(time_features.shape) != (
+            x.shape[0],
+            L,
+            c.n_time_features,
+        ):
+            raise ValueError(
+                f"time_features must have shape (batch, lookback, {c.n_time_features}) = "
+                f"{(x.shape[0], L, c.n_time_features)}; got {tuple(time_features.shape)}."
+            )

@@ -1,0 +1,156 @@
+"""Cutting a lookback into memory slots.
+
+Layout (design.md §2). For ``x`` (B, L, C), window ``w``, stride ``s``::
+
+    x[:, :L-w]                                   x[:, L-w:]
+    |  ... M_3 ...|                              |  query Q  |
+          |  ... M_2 ...|
+                |  ... M_1 ...|  <- ends right before the query
+
+The slots are windows of length ``w`` in the memory region ``x[:, :L-w]``,
+anchored at its end: ``M_1`` (recency index 0 here) is the most recent, and slot
+``j`` covers ``[L - w - j·s - w, L - w - j·s)``. ``N = (L - 2w) // s + 1``; the
+oldest ``(L - 2w) mod s`` steps are not in any slot. The lag of slot ``j`` is the
+number of steps from its last step to the forecast origin (the last input step),
+``w + j·s``, and its timestamp is its last step.
+
+With key-value slots (Miller et al. 2016, "Key-Value Memory Networks for Directly
+Reading Documents") the value of slot ``j`` is the ``v <= w`` steps that followed its
+window, ``[L - w - j·s, L - w - j·s + v)``; for the most recent slots these lie in
+the query window.
+
+Random empty slots are the "random noise" of End-to-End Memory Networks
+(Sukhbaatar et al. 2015): zero windows inserted among the real ones, shifting
+their recency indices, to regularise the temporal encoding.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+
+class Memory(NamedTuple):
+    """Memory slots of a batch, most recent first.
+
+    Attributes
+    ----------
+    keys : Tensor
+        (B, N, w, C) slot windows.
+    values : Tensor or None
+        (B, N, v, C) what followed each window (key-value slots), else None.
+    index : Tensor
+        (B, N) int64 recency index, 0 = most recent.
+    lag : Tensor
+        (B, N) float lag of the slot's last step before the forecast origin.
+    calendar : Tensor or None
+        (B, N, F) calendar features at each slot's last step, else None.
+    """
+
+    keys: Tensor
+    values: Tensor | None
+    index: Tensor
+    lag: Tensor
+    calendar: Tensor | None
+
+
+def build_memory(
+    x: Tensor,
+    window: int,
+    stride: int,
+    value_length: int | None = None,
+    time_features: Tensor | None = None,
+) -> Memory:
+    """Cut ``x`` (B, L, C) into the memory slots described in the module docstring.
+
+    Parameters
+    ----------
+    x : Tensor
+        (B, L, C) input, the query being the last ``window`` steps.
+    window, stride : int
+        Slot length ``w`` and stride ``s``.
+    value_length : int or None
+        ``v`` for key-value slots (``v <= w``); None for plain slots.
+    time_features : Tensor or None
+        (B, L, F) calendar features of every input step.
+
+    Returns
+    -------
+    Memory
+    """
+    B, L, C = x.shape
+    N = (L - 2 * window) // stride + 1
+    if L < 2 * window or N < 1:
+        raise ValueError(f"An input of {L} steps holds no slot of {window} steps before the query.")
+    span = (N - 1) * stride + window  # steps covered by the slots
+    start = L - window - span  # first step of the oldest slot
+    keys = x[:, start : L - window].unfold(1, window, stride)  # (B, N, C, w), oldest first
+    keys = keys.transpose(2, 3).flip(1)  # (B, N, w, C), most recent first
+
+    values = None
+    if value_length is not None:
+        if value_length > window:
+            raise ValueError(f"value_length={value_length} must be <= window={window}.")
+        stop = L - window + value_length  # end of the most recent slot's value
+        values = x[:, start + window : stop].unfold(1, value_length, stride)  # (B, N, C, v)
+        values = values.transpose(2, 3).flip(1)  # (B, N, v, C)
+
+    index = torch.arange(N, device=x.device).expand(B, N)  # (B, N)
+    lag = (window + index * stride).to(x.dtype)  # (B, N)
+
+    calendar = None
+    if time_features is not None:
+        last_step = L - window - 1 - torch.arange(N, device=x.device) * stride  # (N,)
+        calendar = time_features[:, last_step]  # (B, N, F)
+    return Memory(keys, values, index, lag, calendar)
+
+
+def insert_empty_slots(
+    memory: Memory, n_empty: int, window: int, stride: int, generator: torch.Generator | None = None
+) -> Memory:
+    """Insert ``n_empty`` zero slots at random places among the real ones (per sample).
+
+    The real slots keep their order and contents (and calendar features); recency
+    indices and lags are recomputed over the ``N + n_empty`` slots, so real slots
+    shift back. Empty slots have zero windows, values and calendar features.
+
+    Parameters
+    ----------
+    memory : Memory
+        ``N`` real slots.
+    n_empty : int
+        Number of empty slots to insert.
+    window, stride : int
+        To recompute lags ``w + j·s``.
+    generator : torch.Generator or None
+        Random source for the positions.
+
+    Returns
+    -------
+    Memory
+        ``N + n_empty`` slots.
+    """
+    if n_empty <= 0:
+        return memory
+    B, N = memory.index.shape
+    total = N + n_empty
+    device = memory.keys.device
+    rank = torch.rand(B, total, generator=generator, device=device).argsort(dim=1)  # (B, N')
+    is_empty = torch.zeros(B, total, dtype=torch.bool, device=device)
+    is_empty.scatter_(1, rank[:, :n_empty], True)  # (B, N')
+    source = ((~is_empty).cumsum(dim=1) - 1).clamp(min=0)  # (B, N') real slot to copy
+    keep = (~is_empty).to(memory.keys.dtype)  # (B, N')
+
+    def spread(t: Tensor | None) -> Tensor | None:
+        if t is None:
+            return None
+        shape = (B, total) + t.shape[2:]
+        idx = source.reshape(B, total, *([1] * (t.dim() - 2))).expand(shape)  # (B, N', ...)
+        mask = keep.reshape(B, total, *([1] * (t.dim() - 2)))  # (B, N', 1, ...)
+        return t.gather(1, idx) * mask
+
+    index = torch.arange(total, device=device).expand(B, total)  # (B, N')
+    lag = (window + index * stride).to(memory.lag.dtype)  # (B, N')
+    return Memory(spread(memory.keys), spread(memory.values), index, lag, spread(memory.calendar))
