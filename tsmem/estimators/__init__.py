@@ -5,9 +5,18 @@ Every class listed in ``__all__`` joins the shared conformance test
 """
 
 from tsmem.estimators.base import BaseForecaster, LocalForecaster
+from tsmem.estimators.memnet import MemNetForecaster
 from tsmem.estimators.naive import Drift, Naive, Naive2, SeasonalNaive
 
-__all__ = ["BaseForecaster", "Drift", "LocalForecaster", "Naive", "Naive2", "SeasonalNaive"]
+__all__ = [
+    "BaseForecaster",
+    "Drift",
+    "LocalForecaster",
+    "MemNetForecaster",
+    "Naive",
+    "Naive2",
+    "SeasonalNaive",
+]
 
 #: The forecasters users fit (the base classes excluded).
-FORECASTERS = (Naive, SeasonalNaive, Naive2, Drift)
+FORECASTERS = (Naive, SeasonalNaive, Naive2, Drift, MemNetForecaster)

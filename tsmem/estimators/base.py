@@ -92,6 +92,26 @@ class BaseForecaster(BaseEstimator):
         point, quantile_values = self._forecast(horizon, history, X, levels, new_history=y is not None)
         return history.format_forecast(point, levels, quantile_values)
 
+    def score(self, y: Any, X: pd.DataFrame | None = None) -> float:
+        """Negative MAE of the forecast of ``y``, the steps that follow the training data.
+
+        Greater is better, as scikit-learn's model selection expects: with
+        ``GridSearchCV(model, grid, cv=TimeSeriesSplit(...))`` over one series, each
+        test fold directly follows its training fold, and this scores the forecast
+        of that fold.
+        """
+        check_is_fitted(self, "train_")
+        actual = to_panel(y, label="y (the steps to score)")
+        if actual.n_series != self.train_.n_series:
+            raise ValueError(
+                f"score got {actual.n_series} series for a model fitted on {self.train_.n_series}; "
+                "pass the continuation of every training series."
+            )
+        steps = int(actual.lengths.min())
+        point, _ = self._forecast(steps, self.train_, X, (), new_history=False)
+        truth = np.stack([v[:steps] for v in actual.values])  # (S, steps, C)
+        return -float(np.mean(np.abs(point - truth)))
+
     def _forecast(
         self, horizon: int | None, history: Panel, X: Any, quantiles: tuple[float, ...], new_history: bool = True
     ) -> Forecast:
@@ -144,7 +164,8 @@ class BaseForecaster(BaseEstimator):
 
     def _new_history(self, y: Any) -> Panel:
         history = to_panel(y, min_length=self._min_length(), needed_by=repr(self))
-        if history.columns != self.train_.columns:
+        univariate = history.n_channels == self.train_.n_channels == 1  # a name is not a channel
+        if not univariate and history.columns != self.train_.columns:
             raise ValueError(
                 f"y has channels {list(history.columns)} but the model was fitted on "
                 f"{list(self.train_.columns)}; pass the same columns."

