@@ -18,18 +18,13 @@ validation tail, keeping the best weights (``ModelCheckpoint``).
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import logging
-import tempfile
-import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from sklearn.utils.validation import check_is_fitted
 
 from tsmem.data import calendar_features, future_index
@@ -39,6 +34,7 @@ from tsmem.estimators import memnet_io
 from tsmem.estimators.base import BaseForecaster, Forecast
 from tsmem.nn import MemNetConfig
 from tsmem.training.datamodule import MemNetDataModule
+from tsmem.training.fitting import fit_best
 from tsmem.training.module import MemNetModule
 from tsmem.training.signature import bind, keyword_parameters, merge, set_signature
 
@@ -136,19 +132,13 @@ class MemNetForecaster(BaseForecaster):
             )
         config = self._config(n_channels=data.n_channels, n_time_features=data.n_time_features)
         module = MemNetModule(**config.to_dict(), **self._training_options())
-        validate = len(data.windows("val")) > 0
-        with tempfile.TemporaryDirectory(prefix="tsmem-") as checkpoints, _fit_output(self.verbose):
-            best = ModelCheckpoint(dirpath=checkpoints, monitor="val_loss" if validate else None, save_top_k=1)
-            trainer = pl.Trainer(**self._trainer_options(best, validate))
-            trainer.fit(module, datamodule=data)
-            if validate and best.best_model_path:
-                state = torch.load(best.best_model_path, map_location="cpu", weights_only=True)["state_dict"]
-                module.load_state_dict(state)
-        module.eval()
+        result = fit_best(
+            module, data, max_epochs=self.max_epochs, patience=self.patience, verbose=self.verbose,
+            deterministic=self.random_state is not None, trainer_kwargs=self.trainer_kwargs,
+        )
         # Fitted state is assigned last, so a failed fit leaves a previous fit intact.
-        self.module_, self.scaler_, self.config_ = module.cpu(), data.scaler_, config
-        self.best_val_loss_ = float(best.best_model_score) if validate and best.best_model_score is not None else None
-        self.n_epochs_ = trainer.current_epoch
+        self.module_, self.scaler_, self.config_ = module, data.scaler_, config
+        self.best_val_loss_, self.n_epochs_ = result.best_val_loss, result.n_epochs
 
     def _config(self, n_channels: int, n_time_features: int) -> MemNetConfig:
         names = [p.name for p in keyword_parameters(MemNetModule.__init__) if p.name in MemNetConfig.__dataclass_fields__]
@@ -158,23 +148,6 @@ class MemNetForecaster(BaseForecaster):
     def _training_options(self) -> dict[str, Any]:
         names = [p.name for p in keyword_parameters(MemNetModule.__init__) if p.name not in MemNetConfig.__dataclass_fields__]
         return {name: getattr(self, name) for name in names}
-
-    def _trainer_options(self, best: ModelCheckpoint, validate: bool) -> dict[str, Any]:
-        user = dict(self.trainer_kwargs or {})
-        callbacks = [best, *user.pop("callbacks", [])]
-        if validate and self.patience:
-            callbacks.insert(0, EarlyStopping(monitor="val_loss", patience=self.patience))
-        options = {
-            "max_epochs": self.max_epochs,
-            "logger": False,
-            "enable_progress_bar": self.verbose,
-            "enable_model_summary": self.verbose,
-            "gradient_clip_val": 1.0,
-            "deterministic": self.random_state is not None,
-            "limit_val_batches": 1.0 if validate else 0,
-            "num_sanity_val_steps": 0,
-        }
-        return options | user | {"callbacks": callbacks}
 
     def _val_steps(self, panel: Panel) -> int | float:
         if not self.val_size:
@@ -329,30 +302,3 @@ def _attention_frame(attention: np.ndarray, history: Panel, config: MemNetConfig
                     "weight": attention[series, group, hop],
                 }))
     return pd.concat(rows, ignore_index=True)
-
-
-@contextlib.contextmanager
-def _fit_output(verbose: bool):
-    """Hide a dependency's deprecation noise always, and Lightning's info messages
-    ("GPU available: ...") unless ``verbose``."""
-    with warnings.catch_warnings():
-        # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates.
-        warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-        if verbose:
-            yield
-        else:
-            with _lightning_loggers_at_warning():
-                yield
-
-
-@contextlib.contextmanager
-def _lightning_loggers_at_warning():
-    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
