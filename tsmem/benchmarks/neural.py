@@ -1,0 +1,58 @@
+"""Neural benchmark cells: build a ``MemNetModule``, train it, forecast chosen origins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+
+from tsmem.training import MemNetDataModule, MemNetModule
+from tsmem.training.fitting import fit_best
+from tsmem.training.windows import WindowDataset, batch_loader
+
+
+@dataclass(frozen=True)
+class NeuralSettings:
+    """A protocol's defaults for every neural model (a model spec overrides the network's)."""
+
+    window: int = 24
+    stride: int = 12
+    d_model: int = 64
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+    max_epochs: int = 20
+    patience: int = 3
+    train_step: int = 1
+    network: tuple[tuple[str, Any], ...] = ()  # further MemNetConfig defaults for this protocol
+
+
+def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str, Any], seed: int):
+    """Train a module on ``data``'s train part, early-stopped on its validation part.
+
+    Returns the module (best validation weights) and the fit summary.
+    """
+    pl.seed_everything(seed, workers=True, verbose=False)
+    network = dict(settings.network) | overrides
+    module = MemNetModule(
+        lookback=data.lookback, horizon=data.horizon, n_channels=data.n_channels,
+        n_time_features=data.n_time_features, window=settings.window, stride=settings.stride,
+        d_model=settings.d_model, learning_rate=settings.learning_rate, **network,
+    )
+    result = fit_best(module, data, max_epochs=settings.max_epochs, patience=settings.patience,
+                      deterministic=True, trainer_kwargs={"accelerator": "cpu", "devices": 1})
+    return module, result
+
+
+def predict_origins(module: MemNetModule, data: MemNetDataModule, origins: np.ndarray, series: np.ndarray | None = None) -> np.ndarray:
+    """Scaled forecasts ``(n, H, C[, Q])`` from each origin (the last input row) of each series."""
+    series = np.zeros(len(origins), dtype=np.int64) if series is None else series
+    starts = origins - data.lookback + 1
+    windows = WindowDataset(data.scaled_, series, starts, data.lookback, 0, data.features_)
+    outputs = []
+    with torch.no_grad():
+        for batch in batch_loader(windows, batch_size=1024, shuffle=False):
+            outputs.append(module(batch["x"], batch.get("time_features")).forecast.numpy())
+    return np.concatenate(outputs).astype(np.float64)

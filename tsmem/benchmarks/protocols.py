@@ -1,0 +1,185 @@
+"""The standard evaluation protocols (design.md §5), one class a family.
+
+* :class:`WindowProtocol`: one long (multichannel) series with fixed row
+  borders, evaluated at every test origin (stride 1) — ETT in the Informer and
+  long-horizon protocols (every step scored, MSE/MAE on the standardised scale),
+  exchange_rate in LSTNet's (only the ``h``-th step scored, RSE/CORR).
+* :class:`M4Protocol`: many short series, the last ``h`` points of each held
+  out, sMAPE / MASE / OWA.
+
+Every model sees only the past at every origin. Statistical models are fitted
+once on the training rows and applied with fixed parameters to each origin's
+history (as the Informer ARIMA baseline was); neural models train on the
+training rows, stop early on the validation rows, and are scored once on test.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsmem import estimators, metrics
+from tsmem.benchmarks import neural
+from tsmem.benchmarks.zoo import ModelSpec
+from tsmem.datasets import load_dataset
+from tsmem.training import MemNetDataModule
+
+M4_NAIVE2 = (18.383, 2.395)  # published M4 Hourly Naive2 sMAPE and MASE, the OWA yardstick
+
+
+@dataclass
+class WindowProtocol:
+    """Every test origin of one series with fixed borders (see the module docstring)."""
+
+    name: str
+    dataset: str
+    target: list[str] | None
+    horizons: tuple[int, ...]
+    lookback: int
+    season_length: int
+    metrics: tuple[str, ...] = ("mse", "mae")
+    last_step_only: bool = False
+    neural: neural.NeuralSettings = field(default_factory=neural.NeuralSettings)
+    data_dir: str | None = None
+
+    def data(self, horizon: int, calendar: bool = False) -> MemNetDataModule:
+        """The standard split, scaled on its training rows (the neural models' DataModule too)."""
+        return MemNetDataModule(
+            self.dataset, target=self.target, lookback=self.lookback, horizon=horizon,
+            batch_size=self.neural.batch_size, train_step=self.neural.train_step,
+            per_series_scaling=False, calendar=calendar, data_dir=self.data_dir,
+        ).prepare()
+
+    def origins(self, data: MemNetDataModule, horizon: int) -> np.ndarray:
+        """Rows of the last input step of every test window."""
+        _, _, val_end, test_end = data.borders_[0]
+        first = val_end - horizon if self.last_step_only else val_end - 1
+        return np.arange(first, test_end - horizon)
+
+    def evaluate(self, spec: ModelSpec, horizon: int, seed: int) -> dict[str, Any]:
+        """Score ``spec`` at ``horizon``; returns the metrics, ``val_loss`` and timings."""
+        started = time.perf_counter()
+        data = self.data(horizon, calendar="calendar" in spec.params.get("temporal_encoding", ()))
+        scaled = data.scaled_[0]  # (T, C)
+        origins = self.origins(data, horizon)
+        steps = origins[:, None] + 1 + np.arange(horizon)  # (n, H) rows forecast
+        actual = scaled[steps]  # (n, H, C)
+        extra: dict[str, Any] = {}
+        if spec.kind == "naive":
+            forecast = np.repeat(scaled[origins][:, None], horizon, axis=1)
+        elif spec.kind == "seasonal_naive":
+            m = self.season_length
+            h = np.arange(horizon)
+            forecast = scaled[origins[:, None] + 1 + h - m * (h // m + 1)]
+        elif spec.kind == "estimator":
+            forecast, extra = self._statistical(spec, scaled, data.borders_[0][1], origins, horizon)
+        else:
+            module, fit = neural.train(data, self.neural, spec.params, seed)
+            forecast = neural.predict_origins(module, data, origins)
+            extra = {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs}
+        scores = self._score(actual, forecast, data)
+        return scores | extra | {"n_windows": len(origins), "seconds": time.perf_counter() - started}
+
+    def _statistical(self, spec: ModelSpec, scaled: np.ndarray, train_end: int, origins: np.ndarray, horizon: int):
+        forecasts, chosen = [], []
+        for c in range(scaled.shape[1]):
+            model = build_estimator(spec, self.season_length).fit(pd.Series(scaled[:train_end, c]))
+            forecasts.append(model.predict_origins(pd.Series(scaled[:, c]), horizon, origins + 1))  # (n, H)
+            chosen.append(describe_fit(model))
+        return np.stack(forecasts, axis=-1), {"fitted": "; ".join(chosen)}
+
+    def _score(self, actual: np.ndarray, forecast: np.ndarray, data: MemNetDataModule) -> dict[str, float]:
+        if self.last_step_only:
+            actual, forecast = actual[:, -1], forecast[:, -1]  # (n, C): LSTNet scores step h only
+        if self.metrics == ("mse", "mae"):
+            return {"mse": metrics.mse(actual, forecast), "mae": metrics.mae(actual, forecast)}
+        shift, scale = data.scaler_.shift_[0], data.scaler_.scale_[0]  # LSTNet scores the original scale
+        truth, guess = actual * scale + shift, forecast * scale + shift
+        return {"rse": metrics.rse(truth, guess), "corr": metrics.corr(truth, guess)}
+
+
+@dataclass
+class M4Protocol:
+    """M4: the last ``horizon`` points of every series held out; sMAPE, MASE (m=24), OWA."""
+
+    name: str
+    dataset: str = "m4_hourly"
+    horizons: tuple[int, ...] = (48,)
+    lookback: int = 336
+    season_length: int = 24
+    n_series: int | None = None  # a fixed random sample of series (None: all)
+    metrics: tuple[str, ...] = ("smape", "mase", "owa")
+    neural: neural.NeuralSettings = field(default_factory=neural.NeuralSettings)
+    data_dir: str | None = None
+
+    def split(self, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        data = load_dataset(self.dataset, data_dir=self.data_dir)
+        if self.n_series is not None:
+            ids = data["unique_id"].unique()
+            keep = np.random.default_rng(0).choice(ids, size=self.n_series, replace=False)
+            data = data[data["unique_id"].isin(keep)]
+        test = data.groupby("unique_id", sort=False).tail(horizon)
+        return data.drop(test.index), test
+
+    def evaluate(self, spec: ModelSpec, horizon: int, seed: int) -> dict[str, Any]:
+        started = time.perf_counter()
+        train, test = self.split(horizon)
+        extra: dict[str, Any] = {}
+        if spec.kind == "neural":
+            forecast, extra = self._neural(spec, train, horizon, seed)
+        else:
+            model = self._baseline(spec).fit(train)
+            forecast = _by_series(model.predict(horizon=horizon))
+            if spec.kind == "estimator":
+                extra = {"fitted": describe_fit(model)}
+        scores = metrics.m4_scores(_by_series(test), forecast, _by_series(train), self.season_length)
+        owa = metrics.owa(scores["smape"], scores["mase"], *M4_NAIVE2)
+        return {"smape": scores["smape"], "mase": scores["mase"], "owa": owa, "n_windows": scores["n_series"],
+                "seconds": time.perf_counter() - started} | extra
+
+    def _baseline(self, spec: ModelSpec):
+        if spec.kind == "naive":
+            return estimators.Naive()
+        if spec.kind == "seasonal_naive":
+            return estimators.SeasonalNaive(season_length=self.season_length)
+        return build_estimator(spec, self.season_length)
+
+    def _neural(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
+        data = MemNetDataModule.from_data(
+            train, lookback=self.lookback, horizon=horizon, batch_size=self.neural.batch_size,
+            val_size=horizon, test_size=0, train_step=self.neural.train_step, per_series_scaling=True,
+            calendar="calendar" in spec.params.get("temporal_encoding", ()),
+        ).prepare()
+        module, fit = neural.train(data, self.neural, spec.params, seed)
+        origins = data.panel_.lengths - 1
+        scaled = neural.predict_origins(module, data, origins, series=np.arange(len(origins)))
+        forecast = data.scaler_.inverse_transform(scaled)[..., 0]  # (S, H)
+        return list(forecast), {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs}
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def build_estimator(spec: ModelSpec, season_length: int):
+    """A tsmem estimator from a spec, given the season length and 2 jobs where it takes them."""
+    params = dict(spec.params)
+    cls = getattr(estimators, params.pop("class"))
+    accepted = inspect.signature(cls).parameters
+    defaults = {"season_length": season_length, "n_jobs": 2}
+    return cls(**{k: v for k, v in defaults.items() if k in accepted} | params)
+
+
+def describe_fit(model: Any) -> str:
+    """The orders or configurations an automatic model chose, most frequent first."""
+    for attribute in ("order_", "config_", "model_"):
+        if hasattr(model, attribute):
+            values = pd.Series([str(v) for v in np.atleast_1d(getattr(model, attribute))])
+            return ", ".join(f"{name} x{count}" for name, count in values.value_counts().head(3).items())
+    return ""
+
+
+def _by_series(frame: pd.DataFrame) -> list[np.ndarray]:
+    return [group.to_numpy() for _, group in frame.groupby("unique_id", sort=False)["y"]]

@@ -1,0 +1,108 @@
+"""Turn a benchmark's results file into markdown tables beside the published figures.
+
+``memnet_best`` is chosen per horizon and seed by the *validation* loss among
+the memory-network variants that ran, and reported by its test scores: test
+data never picks a model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsmem.benchmarks.published import ETT_PUBLISHED, m4_published
+from tsmem.benchmarks.zoo import MEMNET_VARIANTS, MODELS
+
+
+def with_memnet_best(results: pd.DataFrame) -> pd.DataFrame:
+    """Add ``memnet_best`` rows: per horizon and seed, the variant with the lowest validation loss."""
+    variants = results[results.model.isin(MEMNET_VARIANTS) & results.val_loss.notna()]
+    if variants.empty:
+        return results
+    best = variants.loc[variants.groupby(["horizon", "seed"]).val_loss.idxmin()].copy()
+    best["fitted"] = best["model"]
+    best["model"] = "memnet_best"
+    return pd.concat([results, best], ignore_index=True)
+
+
+def summary(results: pd.DataFrame, metric_names: list[str]) -> pd.DataFrame:
+    """Mean (± std over seeds) of every metric, one row a model, one column a horizon and metric."""
+    results = with_memnet_best(results)
+    grouped = results.groupby(["model", "horizon"], sort=False)
+    table = {}
+    for (model, horizon), group in grouped:
+        for name in metric_names:
+            values = group[name].to_numpy(dtype=float)
+            cell = f"{values.mean():.4f}" if len(values) == 1 else f"{values.mean():.4f} ± {values.std(ddof=1):.4f}"
+            table.setdefault(model, {})[(horizon, name)] = cell
+    frame = pd.DataFrame.from_dict(table, orient="index")
+    frame.columns = pd.MultiIndex.from_tuples(frame.columns)
+    return frame.sort_index(axis=1, level=0, sort_remaining=False)
+
+
+def markdown(benchmark: str, results: pd.DataFrame, metric_names: list[str], header: str, data_dir: str | None) -> str:
+    """The whole report: how it was run, our table, the published one, and notes."""
+    lines = [f"# Benchmark: {benchmark}", "", header, ""]
+    ours = summary(results, metric_names)
+    lines += ["## Results (test split)", "", _table(ours, metric_names), ""]
+    lines += _model_notes(results)
+    published = _published(benchmark, metric_names, data_dir)
+    if published is not None:
+        lines += ["## Published and reference figures (same protocol)", "", published, ""]
+    seconds = results.groupby("model").seconds.sum().sort_values(ascending=False)
+    lines += ["## Compute", "", "| model | seconds (all cells) |", "|---|---|"]
+    lines += [f"| {model} | {value:.0f} |" for model, value in seconds.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _table(frame: pd.DataFrame, metric_names: list[str]) -> str:
+    horizons = list(dict.fromkeys(h for h, _ in frame.columns))
+    head = "| model | " + " | ".join(f"h={h} {m}" for h in horizons for m in metric_names) + " |"
+    rule = "|---|" + "---|" * (len(horizons) * len(metric_names))
+    rows = [
+        f"| {model} | " + " | ".join(str(frame.loc[model].get((h, m), "")) for h in horizons for m in metric_names) + " |"
+        for model in frame.index
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def _model_notes(results: pd.DataFrame) -> list[str]:
+    lines = ["Models:", ""]
+    for model in results.model.unique():
+        description = MODELS[model].description if model in MODELS else ""
+        fitted = results.loc[results.model == model, "fitted"].dropna().astype(str)
+        chosen = f" Chose: {fitted.iloc[0][:200]}." if len(fitted) and fitted.iloc[0] else ""
+        lines.append(f"- `{model}`: {description}.{chosen}")
+    best = with_memnet_best(results)
+    picks = best.loc[best.model == "memnet_best", ["horizon", "seed", "fitted"]]
+    if len(picks):
+        listed = ", ".join(f"h={r.horizon}/seed {r.seed}: {r.fitted}" for r in picks.itertuples())
+        lines.append(f"- `memnet_best`: the variant with the lowest validation loss ({listed}).")
+    return [*lines, ""]
+
+
+def _published(benchmark: str, metric_names: list[str], data_dir: str | None) -> str | None:
+    if benchmark.startswith("m4") and data_dir:
+        table = m4_published(data_dir)
+        rows = [f"| {name} | {r.smape:.3f} | {r.mase:.3f} | {r.owa:.3f} |" for name, r in table.iterrows()]
+        return "\n".join(["| source | sMAPE | MASE | OWA |", "|---|---|---|---|", *rows])
+    if benchmark not in ETT_PUBLISHED:
+        return None
+    lines = ["| source | horizon: MSE / MAE |", "|---|---|"]
+    for source, figures in ETT_PUBLISHED[benchmark]:
+        cells = ", ".join(
+            f"{'mean' if h == 0 else h}: {mse:.3f}" + ("" if mae is None else f" / {mae:.3f}") for h, (mse, mae) in figures.items()
+        )
+        lines.append(f"| {source} | {cells} |")
+    return "\n".join(lines)
+
+
+def write(benchmark: str, csv_path: Path, md_path: Path, metric_names: list[str], header: str, data_dir: str | None) -> str:
+    """Regenerate ``md_path`` from ``csv_path``; returns the markdown."""
+    results = pd.read_csv(csv_path)
+    results["val_loss"] = results.get("val_loss", pd.Series(np.nan, index=results.index))
+    text = markdown(benchmark, results, metric_names, header, data_dir)
+    md_path.write_text(text)
+    return text

@@ -1,0 +1,113 @@
+"""``tsmem benchmark`` / ``python experiments/benchmark.py``: run benchmark cells, resumably.
+
+A cell is one (model, horizon, seed) of a benchmark. Each finished cell is
+appended to ``<results>/<benchmark>.csv`` at once, so an interrupted run
+resumes where it stopped; the markdown report is rewritten from that file at
+the end, with the command and git commit that produced it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from tsmem.benchmarks import report
+from tsmem.benchmarks.suite import BENCHMARKS, quick
+from tsmem.benchmarks.zoo import get_model
+
+KEY = ["model", "horizon", "seed"]
+DETAILS = ["val_loss", "epochs", "n_windows", "seconds", "fitted", "commit", "finished_at"]
+
+
+def run(
+    name: str,
+    models: Sequence[str] | None = None,
+    seeds: Sequence[int] = (0,),
+    results_dir: str | Path = "experiments/results",
+    quick_mode: bool = False,
+    data_dir: str | None = None,
+    n_series: int | None = None,
+    command: str = "",
+) -> Path:
+    """Run every missing cell of benchmark ``name``; returns the markdown report's path."""
+    protocol, default_models = quick(name) if quick_mode else BENCHMARKS[name]
+    protocol = replace(protocol, data_dir=data_dir)
+    if n_series is not None and hasattr(protocol, "n_series"):
+        protocol = replace(protocol, n_series=n_series)
+    folder = Path(results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{name}_quick" if quick_mode else name
+    csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
+    done = set(map(tuple, pd.read_csv(csv_path)[KEY].astype(str).to_numpy())) if csv_path.exists() else set()
+    cells = [
+        (model, horizon, seed)
+        for model in (models or default_models)
+        for horizon in protocol.horizons
+        for seed in (seeds if get_model(model).kind == "neural" else seeds[:1])
+        if (model, str(horizon), str(seed)) not in done
+    ]
+    commit = _git_commit()
+    for model, horizon, seed in (bar := tqdm(cells, desc=name, unit="cell")):
+        bar.set_postfix_str(f"{model} h={horizon} seed={seed}")
+        row = {"model": model, "horizon": horizon, "seed": seed}
+        row |= protocol.evaluate(get_model(model), horizon, seed)
+        row |= {"commit": commit, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        columns = [*KEY, *protocol.metrics, *DETAILS]  # fixed, so appended rows line up
+        pd.DataFrame([row]).reindex(columns=columns).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
+    header = _header(command, commit, protocol, quick_mode)
+    report.write(name, csv_path, md_path, list(protocol.metrics), header, data_dir)
+    return md_path
+
+
+def _header(command: str, commit: str, protocol, quick_mode: bool) -> str:
+    settings = protocol.neural
+    return "\n".join([
+        f"Command: `{command}`" if command else "",
+        f"Git commit: {commit}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
+        f" ({torch.get_num_threads()} threads), Python {platform.python_version()}.",
+        f"Protocol: {protocol.name}, horizons {list(protocol.horizons)}, lookback {protocol.lookback}"
+        + (f", {protocol.n_series} sampled series" if getattr(protocol, "n_series", None) else "") + ".",
+        f"Neural settings: window {settings.window}, stride {settings.stride}, d_model {settings.d_model}, "
+        f"lr {settings.learning_rate}, batch {settings.batch_size}, at most {settings.max_epochs} epochs "
+        f"(early stopping on validation loss, patience {settings.patience}, best weights kept), "
+        f"train window step {settings.train_step}.",
+        "QUICK MODE: fewer horizons/series/epochs and only cheap models; not comparable to the full run." if quick_mode else "",
+    ]).strip()
+
+
+def _git_commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tsmem"], capture_output=True, text=True).stdout.strip()
+        return sha + (" (tsmem/ had uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> None:
+    parser = argparse.ArgumentParser(prog=prog, description="Run tsmem's benchmarks on the standard protocols (design.md §5).")
+    parser.add_argument("benchmarks", nargs="+", choices=[*BENCHMARKS, "all"], help="which benchmarks")
+    parser.add_argument("--models", nargs="+", help="a subset of the benchmark's models")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds for the neural models")
+    parser.add_argument("--quick", action="store_true", help="a minutes-long smoke version")
+    parser.add_argument("--results", default="experiments/results", help="folder for the .csv and .md files")
+    parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"), help="benchmark data (default $TSMEM_DATA_DIR)")
+    parser.add_argument("--n-series", type=int, help="M4: a fixed random sample of this many series")
+    args = parser.parse_args(argv)
+    names = list(BENCHMARKS) if "all" in args.benchmarks else args.benchmarks
+    command = " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+    for name in names:
+        path = run(name, args.models, args.seeds, args.results, args.quick, args.data_dir, args.n_series, command)
+        print(f"{name}: report written to {path}")

@@ -1,0 +1,58 @@
+"""The models a benchmark can run, by name.
+
+Baselines are tsmem estimators; neural models are ``MemNetModule`` settings on
+top of each protocol's defaults (lookback, window, stride, ...). ``gru`` is the
+memory network's own controller with no memory (``hops=0``): the ablation that
+says whether the memory does any work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["naive", "seasonal_naive", "estimator", "neural"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A benchmark model: how to build it, and the settings that differ from the defaults."""
+
+    name: str
+    kind: Kind
+    params: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+def _neural(name: str, description: str, **params: Any) -> ModelSpec:
+    return ModelSpec(name, "neural", params, description)
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("naive", "naive", description="last value"),
+        ModelSpec("seasonal_naive", "seasonal_naive", description="last season"),
+        ModelSpec("naive2", "estimator", {"class": "Naive2"}, "M4's seasonally adjusted naive"),
+        ModelSpec("autoarima", "estimator", {"class": "AutoARIMA"}, "Hyndman-Khandakar AutoARIMA on statsmodels"),
+        ModelSpec("ets", "estimator", {"class": "ETS"}, "ETS chosen by AICc"),
+        ModelSpec("theta", "estimator", {"class": "Theta"}, "Theta method"),
+        _neural("gru", "the controller alone, no memory (hops=0)", hops=0),
+        _neural("memn2n", "MemN2N: additive u+o update, linear output", hop_update="additive", output="linear"),
+        _neural("gmemn2n", "GMemN2N: gated update, linear output", hop_update="gated", output="linear"),
+        _neural("memnet_recurrent", "GRU-cell hop update, linear output", hop_update="recurrent", output="linear"),
+        _neural("memnet_nonlinear", "gated update, nonlinear output (TMN-NP-like)", hop_update="gated", output="nonlinear"),
+        _neural("memnet_contextual", "gated update, contextual output (TMN-CNP-like)", hop_update="gated", output="contextual"),
+        _neural("memnet_kv", "gated update, key-value slots", hop_update="gated", key_value=True),
+    )
+}
+
+#: The neural memory-network variants among which the validation split picks "memnet_best".
+MEMNET_VARIANTS = ("memn2n", "gmemn2n", "memnet_recurrent", "memnet_nonlinear", "memnet_contextual", "memnet_kv")
+
+
+def get_model(name: str) -> ModelSpec:
+    """The spec called ``name``; an unknown name lists the known ones."""
+    if name not in MODELS:
+        raise ValueError(f"Unknown benchmark model {name!r}; choose from {sorted(MODELS)}.")
+    return MODELS[name]
