@@ -93,3 +93,13 @@ def test_calendar_features_follow_the_frequency():
     monthly = calendar_features(pd.date_range("2024", periods=24, freq="MS"))
     assert list(monthly.columns) == ["month_of_year_sin", "month_of_year_cos"]
     assert calendar_features(pd.RangeIndex(10)).shape == (10, 0)
+
+
+def test_split_sizes_read_counts_fractions_and_whole_floats():
+    from tsmem.data.splits import split_sizes
+
+    assert split_sizes(100, 0.25, "test_size") == 25
+    assert split_sizes(100, 24, "test_size") == 24
+    assert split_sizes(100, 24.0, "test_size") == 24  # a config parser's 24
+    with pytest.raises(ValueError, match="fraction"):
+        split_sizes(100, 2.5, "test_size")

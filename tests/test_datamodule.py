@@ -89,3 +89,15 @@ def test_fast_dev_run_trains_on_the_datamodule():
     trainer = pl.Trainer(fast_dev_run=True, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.fit(model, datamodule=dm)
     assert trainer.state.finished
+
+
+def test_files_wide_and_long_with_default_sizes(tmp_path):
+    wide = pd.DataFrame({"date": pd.date_range("2024", periods=200, freq="h").astype(str), "load": np.arange(200.0)})
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    dm = MemNetDataModule(str(tmp_path / "wide.csv"), lookback=12, horizon=4).prepare()
+    assert dm.borders_ == [(0, 140, 160, 200)]  # 0.1 / 0.2 by default for files
+    assert dm.panel_.index[0].freqstr == "h"
+    long = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024", periods=100, freq="D").astype(str), "y": np.arange(100.0)})
+    long.to_csv(tmp_path / "long.csv", index=False)
+    dm = MemNetDataModule(str(tmp_path / "long.csv"), lookback=12, horizon=4, val_size=10, test_size=10).prepare()
+    assert dm.panel_.layout == "long" and dm.panel_.index[0].freqstr == "D"

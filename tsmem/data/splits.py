@@ -13,8 +13,13 @@ from tsmem.data.panel import Panel
 
 
 def split_sizes(length: int, size: int | float, label: str) -> int:
-    """Resolve a size given as a count (int) or a fraction of ``length`` (float in (0, 1))."""
-    if isinstance(size, float) and not isinstance(size, bool):
+    """Resolve a size given as a count (int) or a fraction of ``length`` (float in (0, 1)).
+
+    A whole float of at least 1 (``48.0``, as config parsers may deliver ``48``) is a count.
+    """
+    if isinstance(size, float) and size >= 1 and size.is_integer():
+        size = int(size)
+    if isinstance(size, float):
         if not 0 <= size < 1:
             raise ValueError(f"{label} as a fraction must lie in [0, 1), got {size}.")
         return int(length * size)

@@ -266,6 +266,34 @@ class MemNetForecaster(BaseForecaster):
         return memnet_io.load(cls, path)
 
     @classmethod
+    def from_checkpoint(cls, path: str, y: Any = None) -> MemNetForecaster:
+        """A fitted forecaster from a Lightning checkpoint (``tsmem fit``'s, or :meth:`to_checkpoint`'s).
+
+        Parameters
+        ----------
+        path : str
+            A ``.ckpt`` file of ``MemNetModule`` trained with ``MemNetDataModule``.
+        y : optional
+            The training data, for a checkpoint of a model trained on in-memory data
+            without an embedded history. Not needed for ``tsmem fit``'s checkpoints:
+            their DataModule settings (stored by Lightning under
+            ``datamodule_hyper_parameters``) name the dataset, which is read again to
+            rebuild the scaler and the history; ``predict()`` then forecasts from the
+            end of every series, as ``tsmem predict`` does.
+        """
+        return memnet_io.from_lightning_checkpoint(cls, path, y)
+
+    def to_checkpoint(self, path: str) -> None:
+        """Write the fitted model as a Lightning checkpoint of ``MemNetModule`` (see :meth:`from_checkpoint`).
+
+        ``MemNetModule.load_from_checkpoint(path)`` and ``tsmem test/predict
+        --ckpt_path path`` read it; the scaler and the last ``lookback`` steps are
+        embedded, so ``from_checkpoint(path)`` gives back this forecaster.
+        """
+        self._check_fitted()
+        memnet_io.to_lightning_checkpoint(self, path)
+
+    @classmethod
     def _conformance_params(cls) -> dict[str, Any]:
         return {
             "lookback": 24, "horizon": 6, "window": 4, "stride": 4, "d_model": 8, "max_epochs": 2,

@@ -215,9 +215,8 @@ class MemNetDataModule(pl.LightningDataModule):
                 )
             frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
             if "unique_id" in frame.columns:
-                return frame.assign(
-                    ds=pd.to_datetime(frame["ds"]) if frame["ds"].dtype == object else frame["ds"]
-                )
+                integers = pd.api.types.is_integer_dtype(frame["ds"])
+                return frame if integers else frame.assign(ds=pd.to_datetime(frame["ds"]))
             return frame.set_index(frame.columns[0]).pipe(
                 lambda f: f.set_axis(pd.to_datetime(f.index))
             )
@@ -225,7 +224,8 @@ class MemNetDataModule(pl.LightningDataModule):
 
     def _borders(self, panel: Panel) -> list[tuple[int, int, int, int]]:
         """Per series ``(0, train_end, val_end, test_end)`` row positions."""
-        if self.val_size is None and self.test_size is None and self._data is None:
+        registered = self._data is None and self.dataset.lower() in datasets.list_datasets()
+        if self.val_size is None and self.test_size is None and registered:
             return [datasets.split_borders(self.dataset, n) for n in panel.lengths]
         val_size = 0.1 if self.val_size is None else self.val_size
         test_size = 0.2 if self.test_size is None else self.test_size

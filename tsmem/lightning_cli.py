@@ -1,0 +1,196 @@
+"""``tsmem fit | validate | test | predict``: train and evaluate memory networks from YAML configs.
+
+A ``LightningCLI`` over :class:`tsmem.training.MemNetModule` (``--model.*``) and
+:class:`tsmem.training.MemNetDataModule` (``--data.*``)::
+
+    tsmem fit --config experiments/configs/etth1_memnet.yaml --model.hops 3 --trainer.max_epochs 5
+    tsmem fit --config experiments/configs/etth1_memnet.yaml --print_config > run.yaml
+    tsmem test --config run.yaml --ckpt_path runs/etth1_memnet/version_0/checkpoints/last.ckpt
+
+Settings the two share are given once, under ``data``: ``lookback`` and
+``horizon`` are copied to the model when the command line is parsed;
+``n_channels`` and ``n_time_features`` are read off the loaded data when the
+classes are built (see :meth:`TsmemCLI.add_arguments_to_parser`).
+
+Every run gets its own folder, ``<trainer.default_root_dir>/version_<n>/``,
+holding ``config.yaml`` (the complete config of the run), ``metrics.csv``
+(CSV logger; TensorBoard events in ``tensorboard/`` when tensorboard is
+installed), ``checkpoints/`` (the best by ``val_loss`` and ``last.ckpt``),
+``test_metrics.json`` after ``test`` and ``predictions.csv`` after ``predict``
+(see :mod:`tsmem.training.callbacks`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pytorch_lightning import Trainer
+from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
+from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
+
+from tsmem.cli import COMMANDS
+from tsmem.training.callbacks import ForecastWriter, ProtocolMetrics
+from tsmem.training.datamodule import MemNetDataModule
+from tsmem.training.module import MemNetModule
+
+PROG = "tsmem"
+
+#: Trainer settings a CPU run should start from; configs and the command line override them.
+TRAINER_DEFAULTS = {"max_epochs": 20, "gradient_clip_val": 1.0, "log_every_n_steps": 10}
+
+
+# Noise for tsmem's run layout, where every invocation gets a fresh folder by design and
+# the window loader hands out whole batches (no per-sample indices to track).
+_QUIET = (
+    r".*LeafSpec.*",  # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates
+    r"The dirpath has changed from .* won't be reloaded",
+    r"Couldn't infer the batch indices fetched from your dataloader",
+)
+
+
+class TsmemArgumentParser(LightningArgumentParser):
+    """LightningCLI's parser, with a one-line usage in error messages.
+
+    The full usage lists every option of the Trainer, the model and the data
+    (some 150 lines) and would bury the ``error:`` line; ``--help`` still shows it.
+    """
+
+    def print_usage(self, file: Any = None) -> None:
+        prog = self.prog.replace(" [options]", "")
+        (file or sys.stdout).write(
+            f"usage: {prog} [-h] [-c CONFIG] [--print_config] [--<group>.<option> VALUE ...]\n"
+        )
+
+
+class TsmemCLI(LightningCLI):
+    """LightningCLI with tsmem's argument links, callbacks, run folders and early config errors."""
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        """Link the shared settings and add the run's callbacks as configurable groups.
+
+        ``data.lookback``/``data.horizon`` are copied to ``model.*`` at parse time
+        (plain values); ``n_channels``/``n_time_features`` only exist once the
+        DataModule has read its data, so they are linked at instantiation: the
+        DataModule is built first and its properties are passed to the model.
+        Link targets are not options of their own: ``--model.lookback`` is refused,
+        which keeps a config from saying two different things.
+        """
+        parser.link_arguments("data.lookback", "model.lookback")
+        parser.link_arguments("data.horizon", "model.horizon")
+        parser.link_arguments("data.n_channels", "model.n_channels", apply_on="instantiate")
+        parser.link_arguments(
+            "data.n_time_features", "model.n_time_features", apply_on="instantiate"
+        )
+        # Callback groups (rather than trainer_defaults) so they show in --print_config
+        # and can be tuned, e.g. --early_stopping.patience 10.
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults(
+            {
+                "checkpoint.monitor": "val_loss",
+                "checkpoint.mode": "min",
+                "checkpoint.save_last": True,
+                "checkpoint.filename": "best-{epoch}-{val_loss:.4f}",
+            }
+        )
+        parser.add_lightning_class_args(EarlyStopping, "early_stopping")
+        parser.set_defaults({"early_stopping.monitor": "val_loss", "early_stopping.patience": 5})
+        parser.add_lightning_class_args(ProtocolMetrics, "test_metrics")
+        parser.add_lightning_class_args(ForecastWriter, "forecasts")
+
+    def before_instantiate_classes(self) -> None:
+        """Keep ``fast_dev_run`` from writing ``last.ckpt``.
+
+        Lightning 2.6's ``ModelCheckpoint.on_train_end`` saves the last checkpoint
+        even under ``fast_dev_run``, which promises to write none.
+        """
+        config = self.config.get(str(self.subcommand), self.config)
+        if config.get("trainer", {}).get("fast_dev_run") and "checkpoint" in config:
+            config.checkpoint.save_last = False
+
+    def instantiate_classes(self) -> None:
+        """Build data, model and trainer; a bad dataset or setting exits with a parser error.
+
+        The DataModule reads its data here (the ``n_channels`` link needs it), so a
+        missing benchmark file or an unknown dataset name surfaces now, before any
+        training, as one ``error:`` line with the registry's message (which says
+        where to put the file) and exit code 2 instead of a traceback.
+        """
+        try:
+            super().instantiate_classes()
+        except (FileNotFoundError, ValueError) as error:
+            self._parser(self.subcommand).error(f"{type(error).__name__}: {error}")
+
+    def instantiate_trainer(self, **kwargs: Any) -> Trainer:
+        """The Trainer, with tsmem's loggers unless the config names its own."""
+        config = self._get(self.config_init, "trainer", default={})
+        if config.get("logger") in (None, True) and not config.get("fast_dev_run"):
+            kwargs["logger"] = default_loggers(config.get("default_root_dir") or os.getcwd())
+        return super().instantiate_trainer(**kwargs)
+
+
+def default_loggers(root: str | os.PathLike[str]) -> list[Logger]:
+    """A CSV logger writing ``<root>/version_<n>/metrics.csv``, and TensorBoard beside it if installed.
+
+    The CSV logger comes first, so its folder is the run's ``trainer.log_dir``
+    (config, checkpoints, test metrics, predictions); TensorBoard writes into its
+    ``tensorboard/`` subfolder with the same version number.
+    """
+    csv = CSVLogger(save_dir=root, name="")
+    if (
+        importlib.util.find_spec("tensorboard") is None
+        and importlib.util.find_spec("tensorboardX") is None
+    ):
+        return [csv]
+    board = TensorBoardLogger(save_dir=root, name="", version=csv.version, sub_dir="tensorboard")
+    return [csv, board]
+
+
+def main(argv: Sequence[str] | None = None) -> TsmemCLI:
+    """Run ``tsmem <fit|validate|test|predict> [options]``; ``argv`` starts with the subcommand.
+
+    Returns the finished ``TsmemCLI`` (its ``trainer``, ``model`` and ``datamodule``),
+    for callers in Python; ``tsmem.cli.main``, the console script, returns nothing.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    with _program_name(PROG, args), warnings.catch_warnings():
+        for message in _QUIET:
+            warnings.filterwarnings("ignore", message=message)
+        return TsmemCLI(
+            MemNetModule,
+            MemNetDataModule,
+            seed_everything_default=0,  # reproducible by default; --seed_everything true draws one
+            trainer_defaults=TRAINER_DEFAULTS,
+            parser_class=TsmemArgumentParser,
+            parser_kwargs={
+                "description": "Train and evaluate tsmem memory networks (LightningCLI).",
+                # the same one-line help as `tsmem --help`
+                **{
+                    name: {"description": COMMANDS[name].help}
+                    for name in LightningCLI.subcommands()
+                },
+            },
+            # MemNetModule configures AdamW and its schedule from its own typed options.
+            auto_configure_optimizers=False,
+        )
+
+
+@contextlib.contextmanager
+def _program_name(prog: str, args: list[str]) -> Iterator[None]:
+    """Let LightningCLI read ``args`` as if typed after ``prog`` (help, usage and errors say ``tsmem``).
+
+    Passing ``args=`` instead would make LightningCLI warn whenever ``sys.argv``
+    holds arguments, as it does under the console script and under pytest.
+    """
+    saved = sys.argv
+    sys.argv = [prog, *args]
+    try:
+        yield
+    finally:
+        sys.argv = saved
