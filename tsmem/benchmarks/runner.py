@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from tsmem.benchmarks import report
 from tsmem.benchmarks.suite import BENCHMARKS, quick
-from tsmem.benchmarks.zoo import get_model
+from tsmem.benchmarks.zoo import ModelSpec, get_model
 
 KEY = ["model", "horizon", "seed"]
 DETAILS = ["val_loss", "epochs", "n_windows", "seconds", "fitted", "commit", "finished_at"]
@@ -50,25 +50,36 @@ def run(
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{name}_quick" if quick_mode else name
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
+    specs = {model: get_model(model) for model in (models or default_models)}
+    run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name)
+    header = _header(command, _git_commit(), protocol, quick_mode)
+    report.write(name, csv_path, md_path, list(protocol.metrics), header, data_dir)
+    return md_path
+
+
+def run_cells(
+    protocol, specs: dict[str, ModelSpec], horizons: Sequence[int], seeds: Sequence[int], csv_path: Path, desc: str
+) -> None:
+    """Evaluate every (model, horizon, seed) cell not yet in ``csv_path``, appending each result.
+
+    Deterministic models run once (seed 0 recorded); neural ones once per seed.
+    """
     done = set(map(tuple, pd.read_csv(csv_path)[KEY].astype(str).to_numpy())) if csv_path.exists() else set()
     cells = [
         (model, horizon, seed)
-        for model in (models or default_models)
-        for horizon in protocol.horizons
-        for seed in (seeds if get_model(model).kind == "neural" else seeds[:1])
+        for model, spec in specs.items()
+        for horizon in horizons
+        for seed in (seeds if spec.kind == "neural" else seeds[:1])
         if (model, str(horizon), str(seed)) not in done
     ]
     commit = _git_commit()
-    for model, horizon, seed in (bar := tqdm(cells, desc=name, unit="cell")):
+    columns = [*KEY, *protocol.metrics, *DETAILS]  # fixed, so appended rows line up
+    for model, horizon, seed in (bar := tqdm(cells, desc=desc, unit="cell")):
         bar.set_postfix_str(f"{model} h={horizon} seed={seed}")
         row = {"model": model, "horizon": horizon, "seed": seed}
-        row |= protocol.evaluate(get_model(model), horizon, seed)
+        row |= protocol.evaluate(specs[model], horizon, seed)
         row |= {"commit": commit, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        columns = [*KEY, *protocol.metrics, *DETAILS]  # fixed, so appended rows line up
         pd.DataFrame([row]).reindex(columns=columns).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
-    header = _header(command, commit, protocol, quick_mode)
-    report.write(name, csv_path, md_path, list(protocol.metrics), header, data_dir)
-    return md_path
 
 
 def _header(command: str, commit: str, protocol, quick_mode: bool) -> str:

@@ -1,0 +1,114 @@
+"""Ablation: which parts of the memory network matter, each factor head to head.
+
+Every variant changes ONE factor of a base model (GMemN2N: gated hops, linear
+output, 2 hops, learned temporal encoding, plain slots) and is trained with
+several seeds on the same protocol; the table gives the test MSE/MAE (ETT) or
+sMAPE/MASE/OWA (M4) as mean ± std over seeds, plus the validation loss. The
+controller alone (hops=0) is the "no memory" reference.
+
+    python experiments/ablation.py etth1 --seeds 0 1 2      # ETTh1 univariate, H = 96 and 336
+    python experiments/ablation.py m4 --seeds 0 1 --n-series 100
+    python experiments/ablation.py etth1 --quick            # minutes
+
+Results go to experiments/results/ablation_<dataset>.csv (resumable) and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from tsmem.benchmarks.protocols import WindowProtocol
+from tsmem.benchmarks.runner import _git_commit, _header, run_cells
+from tsmem.benchmarks.suite import BENCHMARKS
+from tsmem.benchmarks.zoo import ModelSpec
+
+BASE = {"hop_update": "gated", "output": "linear", "nonlinear_hops": False, "hops": 2,
+        "temporal_encoding": ("learned",), "key_value": False}
+
+#: factor -> the levels compared (the base level first)
+FACTORS = {
+    "hop_update": ["gated", "additive", "recurrent"],
+    "output": ["linear", "nonlinear", "contextual"],
+    "nonlinear_hops": [False, True],
+    "hops": [2, 1, 3, 0],
+    "temporal_encoding": [("learned",), ()],
+    "key_value": [False, True],
+}
+
+
+def variants() -> dict[str, ModelSpec]:
+    """One spec per distinct configuration; the base appears once."""
+    specs = {"base": ModelSpec("base", "neural", dict(BASE), "GMemN2N base")}
+    for factor, levels in FACTORS.items():
+        for level in levels[1:]:
+            name = f"{factor}={'none' if level == () else level}"
+            specs[name] = ModelSpec(name, "neural", BASE | {factor: level}, f"base with {factor} = {level}")
+    return specs
+
+
+def protocol_for(dataset: str, quick: bool, n_series: int | None, data_dir: str | None):
+    if dataset == "etth1":
+        protocol = replace(BENCHMARKS["etth1_univariate"][0], horizons=(96, 336))
+    else:
+        protocol = replace(BENCHMARKS["m4_hourly"][0], n_series=n_series)
+    protocol = replace(protocol, data_dir=data_dir)
+    if quick:
+        protocol = replace(protocol, neural=replace(protocol.neural, max_epochs=2, patience=1))
+        protocol = replace(protocol, horizons=protocol.horizons[:1]) if isinstance(protocol, WindowProtocol) else replace(protocol, n_series=20)
+    return protocol
+
+
+def table(results: pd.DataFrame, metric_names: list[str]) -> str:
+    """Mean ± std over seeds per factor level and horizon, grouped by factor."""
+    lines = []
+    for factor, levels in FACTORS.items():
+        names = ["base"] + [f"{factor}={'none' if level == () else level}" for level in levels[1:]]
+        labels = [f"{factor}={'none' if level == () else level}" for level in levels]
+        rows = results[results.model.isin(names)]
+        if rows.empty:
+            continue
+        lines += [f"### {factor}", "", "| level | horizon | " + " | ".join(metric_names) + " | val_loss | seeds |",
+                  "|---|---|" + "---|" * (len(metric_names) + 2)]
+        for name, label in zip(names, labels, strict=True):
+            for horizon, group in rows[rows.model == name].groupby("horizon"):
+                cells = [f"{group[m].mean():.4f} ± {group[m].std(ddof=1) if len(group) > 1 else 0:.4f}" for m in [*metric_names, "val_loss"]]
+                lines.append(f"| {label}{' (base)' if name == 'base' else ''} | {horizon} | " + " | ".join(cells) + f" | {len(group)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", choices=["etth1", "m4"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
+    parser.add_argument("--results", default="experiments/results")
+    parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"))
+    args = parser.parse_args(argv)
+    protocol = protocol_for(args.dataset, args.quick, args.n_series, args.data_dir)
+    folder = Path(args.results)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"ablation_{args.dataset}" + ("_quick" if args.quick else "")
+    csv_path = folder / f"{stem}.csv"
+    run_cells(protocol, variants(), protocol.horizons, args.seeds, csv_path, desc=stem)
+    command = "python experiments/ablation.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
+    results = pd.read_csv(csv_path)
+    text = "\n".join([
+        f"# Ablation on {protocol.name}", "", __doc__.split("\n\n")[1], "",
+        _header(command, _git_commit(), protocol, args.quick), "",
+        table(results, list(protocol.metrics)),
+    ])
+    (folder / f"{stem}.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
