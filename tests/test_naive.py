@@ -77,3 +77,16 @@ def test_m4_hourly_published_scores_are_reproduced(model, published):
     scores = m4_scores(by_series(test), by_series(forecast), by_series(train), season_length=24)
     assert scores["n_series"] == 414
     assert (round(scores["smape"], 3), round(scores["mase"], 3)) == published
+
+
+@pytest.mark.parametrize("model", [Naive(), SeasonalNaive(season_length=4), Drift()], ids=repr)
+def test_predict_origins_equals_predicting_from_each_history(model):
+    y = monthly(np.random.default_rng(3).normal(size=40).cumsum())
+    model.fit(y.iloc[:20])
+    origins = [20, 27, 35]
+    paths = model.predict_origins(y, horizon=5, origins=origins)
+    assert paths.shape == (3, 5)
+    for row, origin in zip(paths, origins, strict=True):
+        np.testing.assert_allclose(row, model.predict(horizon=5, y=y.iloc[:origin]).to_numpy())
+    with pytest.raises(ValueError, match="origins must lie"):
+        model.predict_origins(y, horizon=5, origins=[41])

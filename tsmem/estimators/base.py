@@ -229,6 +229,38 @@ class LocalForecaster(BaseForecaster):
         """
         raise NotImplementedError
 
+    def predict_origins(self, y: Any, horizon: int, origins: Sequence[int], X: Any = None) -> np.ndarray:
+        """Forecasts from many origins of one series with the fitted parameters, no refit.
+
+        Row ``i`` forecasts ``y[o : o + horizon]`` from ``y[:o]`` for ``o = origins[i]``,
+        exactly as ``predict(horizon, y=y[:o])`` would; models with a faster way
+        (ARIMA's single Kalman pass) override this loop.
+
+        Returns
+        -------
+        np.ndarray
+            Shape ``(len(origins), horizon)``.
+        """
+        values, origins = self._origins_input(y, origins)
+        if self.n_exog_:
+            raise ValueError(f"{type(self).__name__}.predict_origins does not take regressors.")
+        state = self.states_[0] if not self.stateless else None
+        return np.stack([self._predict_one(state, values[:o], int(horizon), None, ())[0] for o in origins])
+
+    def _origins_input(self, y: Any, origins: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The series' values (T,) and the origins as positions, checked."""
+        check_is_fitted(self, "train_")
+        if not self.stateless and len(self.states_) != 1:
+            raise ValueError("predict_origins works on a model fitted to one series with one channel.")
+        panel = to_panel(y, needed_by=repr(self))
+        if panel.n_series != 1 or panel.n_channels != 1:
+            raise ValueError("predict_origins needs one series with one channel: pass a Series or a 1-D array.")
+        values = panel.values[0][:, 0]
+        positions = np.asarray(list(origins), dtype=int)
+        if positions.size == 0 or positions.min() < self._min_length() or positions.max() > len(values):
+            raise ValueError(f"origins must lie in [{self._min_length()}, {len(values)}] (positions in y).")
+        return values, positions
+
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         tasks = [
             delayed(self._fit_one)(values[:, c], None if exog is None else exog[s])

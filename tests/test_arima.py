@@ -1,0 +1,301 @@
+"""ARIMA: parameter recovery, statsmodels equivalence, regressors, intervals, limits and fallbacks."""
+
+from __future__ import annotations
+
+import doctest
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.tsa.arima_process import arma_generate_sample
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+import tsmem.estimators.arima as arima_module
+import tsmem.estimators.arima_css as css_module
+from tsmem.datasets import load_dataset
+from tsmem.estimators import ARIMA, FitWarning, SeasonalNaive, fourier_terms
+from tsmem.estimators.arima_css import Orders, difference, fit_css, to_sarimax_params
+
+
+def hourly(values: np.ndarray, start: str = "2024-01-01") -> pd.Series:
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="h"), name="y")
+
+
+def simulate(order, seasonal_order, params, n: int, seed: int) -> np.ndarray:
+    model = SARIMAX(np.zeros(10), order=order, seasonal_order=seasonal_order)
+    return model.simulate(params, n, rng=np.random.default_rng(seed))
+
+
+def statsmodels_model(y, state, x=None) -> SARIMAX:
+    """The SARIMAX model tsmem documents it forecasts with."""
+    return SARIMAX(y, exog=x, order=state.order, seasonal_order=state.seasonal_order, trend=state.trend)
+
+
+# -- conditional sum of squares -----------------------------------------------------------
+
+
+def test_css_recovers_arma_coefficients():
+    rng = np.random.default_rng(0)
+    y = arma_generate_sample([1, -0.6], [1, 0.3], 3000, burnin=200, distrvs=rng.standard_normal)
+    fit = fit_css(y, Orders(1, 0, 1))
+    np.testing.assert_allclose(fit.coef, [0.6, 0.3], atol=0.04)
+    assert fit.sigma2 == pytest.approx(1.0, abs=0.06)
+
+
+def test_css_jacobian_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    y = np.cumsum(rng.normal(size=400))
+    x = rng.normal(size=(400, 2))
+    orders = Orders(2, 1, 1, 1, 0, 2, 12, constant=True)
+    w, xd = difference(y, 1, 0, 12), difference(x, 1, 0, 12)
+    design = css_module._design(len(w), xd, True)
+    coef = rng.normal(scale=0.2, size=orders.p + orders.q + orders.P + orders.Q + 3)
+    exact = css_module._jacobian(coef, w, design, orders)
+    step = 1e-6
+    numeric = np.column_stack(
+        [
+            (css_module._residuals(coef + step * e, w, design, orders)[0] - css_module._residuals(coef - step * e, w, design, orders)[0])
+            / (2 * step)
+            for e in np.eye(len(coef))
+        ]
+    )
+    np.testing.assert_allclose(exact, numeric, atol=1e-5 * np.abs(exact).max())
+
+
+def test_css_rejects_roots_near_the_unit_circle():
+    rng = np.random.default_rng(2)
+    y = np.cumsum(rng.normal(size=300))  # a random walk fitted as a stationary AR(1): φ ≈ 1
+    assert not fit_css(y, Orders(1, 0, 0)).ok
+    assert fit_css(y, Orders(1, 1, 0)).ok
+
+
+# -- parameter recovery (exact likelihood) --------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_arma_parameters_are_recovered(seed):
+    y = simulate((2, 0, 1), (0, 0, 0, 0), [0.5, -0.3, 0.4, 2.0], 2000, seed)
+    params = ARIMA(order=(2, 0, 1)).fit(hourly(y)).params_.iloc[0]
+    np.testing.assert_allclose(params[["ar.L1", "ar.L2", "ma.L1"]], [0.5, -0.3, 0.4], atol=0.07)
+    assert params["sigma2"] == pytest.approx(2.0, rel=0.08)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_seasonal_parameters_are_recovered(seed):
+    y = simulate((1, 0, 0), (0, 1, 1, 12), [0.5, -0.6, 1.0], 1200, seed)
+    model = ARIMA(order=(1, 0, 0), seasonal_order=(0, 1, 1, 12)).fit(hourly(y))
+    params = model.params_.iloc[0]
+    assert params["ar.L1"] == pytest.approx(0.5, abs=0.06)
+    assert params["ma.S.L12"] == pytest.approx(-0.6, abs=0.07)
+    assert params["sigma2"] == pytest.approx(1.0, rel=0.1)
+    assert model.models_["method"].iloc[0] == "ml"
+
+
+def test_css_method_is_close_to_maximum_likelihood():
+    y = hourly(simulate((1, 0, 1), (0, 0, 0, 0), [0.7, -0.3, 1.0], 1500, 3))
+    ml = ARIMA(order=(1, 0, 1)).fit(y).params_.iloc[0]
+    css = ARIMA(order=(1, 0, 1), method="css").fit(y).params_.iloc[0]
+    np.testing.assert_allclose(css[["ar.L1", "ma.L1"]], ml[["ar.L1", "ma.L1"]], atol=0.03)
+
+
+# -- forecasting with fixed parameters == statsmodels --------------------------------------
+
+
+def test_new_history_forecast_equals_statsmodels_apply():
+    y = hourly(simulate((1, 0, 1), (1, 1, 0, 8), [0.6, 0.2, -0.4, 1.0], 300, 4) + 50)
+    model = ARIMA(order=(1, 0, 1), seasonal_order=(1, 1, 0, 8), trend="c").fit(y.iloc[:200])
+    state = model.states_[0]
+    fitted = statsmodels_model(y.iloc[:200].to_numpy(), state).filter(state.params)
+    for end in (250, 300):
+        expected = fitted.apply(y.iloc[:end].to_numpy()).forecast(12)
+        ours = model.predict(horizon=12, y=y.iloc[:end])
+        np.testing.assert_allclose(ours.to_numpy(), expected, rtol=1e-10)
+        assert ours.index[0] == y.index[end - 1] + pd.Timedelta(hours=1)
+    # the training history itself: the same numbers as statsmodels' forecast
+    np.testing.assert_allclose(model.predict(horizon=5).to_numpy(), fitted.forecast(5), rtol=1e-10)
+
+
+def test_predict_origins_equals_a_forecast_from_each_origin():
+    y = simulate((2, 1, 1), (1, 0, 0, 12), [0.3, 0.2, -0.4, 0.5, 1.0], 400, 5)
+    x = np.random.default_rng(5).normal(size=(400, 1))
+    y = y + 2.0 * x[:, 0]
+    model = ARIMA(order=(2, 1, 1), seasonal_order=(1, 0, 0, 12)).fit(hourly(y[:300]), X=pd.DataFrame(x[:300], index=hourly(y[:300]).index))
+    state = model.states_[0]
+    origins = np.arange(300, 381)
+    paths = model.predict_origins(y, horizon=20, origins=origins, X=x)
+    assert paths.shape == (81, 20)
+    fitted = statsmodels_model(y[:300], state, x[:300]).filter(state.params)
+    for i in (0, 37, 80):
+        o = origins[i]
+        expected = fitted.apply(y[:o], exog=x[:o]).forecast(20, exog=x[o : o + 20])
+        np.testing.assert_allclose(paths[i], expected, rtol=1e-8, atol=1e-8)
+
+
+def test_predict_origins_needs_one_series():
+    frame = pd.concat([hourly(np.sin(np.arange(60.0))).rename("a"), hourly(np.cos(np.arange(60.0))).rename("b")], axis=1)
+    model = ARIMA(order=(1, 0, 0)).fit(frame)
+    with pytest.raises(ValueError, match="one series"):
+        model.predict_origins(frame["a"], horizon=3, origins=[50])
+
+
+# -- regressors and intervals ------------------------------------------------------------------
+
+
+def test_exogenous_regressors_round_trip():
+    rng = np.random.default_rng(6)
+    index = pd.date_range("2024-01-01", periods=330, freq="h")
+    X = pd.DataFrame({"load": rng.normal(size=330), "temp": rng.normal(size=330)}, index=index)
+    noise = arma_generate_sample([1, -0.5], [1], 330, distrvs=rng.standard_normal)
+    y = pd.Series(5 + 3 * X["load"] - 2 * X["temp"] + noise, index=index, name="y")
+    model = ARIMA(order=(1, 0, 0), trend="c").fit(y.iloc[:300], X=X.iloc[:300])
+    params = model.params_.iloc[0]
+    np.testing.assert_allclose(params[["x1", "x2"]], [3.0, -2.0], atol=0.1)
+    forecast = model.predict(horizon=30, X=X.iloc[300:])
+    assert forecast.index.equals(index[300:])
+    # far ahead the AR part has died out: the regression is the forecast
+    expected_tail = 5 + 3 * X["load"].iloc[-10:] - 2 * X["temp"].iloc[-10:]
+    np.testing.assert_allclose(forecast.iloc[-10:], expected_tail, atol=0.35)
+    assert np.corrcoef(forecast, y.iloc[300:])[0, 1] > 0.9
+    # a new history with its regressors (history rows then horizon rows)
+    newer = model.predict(horizon=10, y=y.iloc[:320], X=X.iloc[:330])
+    assert newer.index.equals(index[320:330])
+
+
+def test_prediction_intervals_are_ordered_and_widen():
+    y = hourly(np.cumsum(np.random.default_rng(7).normal(size=200)))
+    forecast = ARIMA(order=(0, 1, 1)).fit(y).predict(horizon=10, quantiles=[0.05, 0.5, 0.95])
+    low, mid, high = forecast["y_q0.05"], forecast["y_q0.5"], forecast["y_q0.95"]
+    assert (low < mid).all() and (mid < high).all()
+    np.testing.assert_allclose(mid, forecast["y"])
+    assert (np.diff(high - low) > 0).all()
+
+
+# -- limits, fallbacks, edge cases ----------------------------------------------------------------
+
+
+def test_maxiter_stops_the_fit_with_a_warning():
+    y = hourly(simulate((2, 0, 2), (0, 0, 0, 0), [0.5, -0.2, 0.3, 0.2, 1.0], 300, 8))
+    with pytest.warns(FitWarning, match="maxiter=1"):
+        model = ARIMA(order=(2, 0, 2), maxiter=1).fit(y)
+    assert np.isfinite(model.predict(horizon=3).to_numpy()).all()
+
+
+def test_time_budget_stops_the_fit_with_a_warning():
+    y = hourly(simulate((1, 0, 1), (1, 1, 1, 12), [0.5, 0.2, 0.3, -0.5, 1.0], 600, 9))
+    with pytest.warns(FitWarning, match="time budget"):
+        model = ARIMA(order=(1, 0, 1), seasonal_order=(1, 1, 1, 12), time_budget=1e-6).fit(y)
+    assert model.models_["method"].iloc[0] in ("ml", "fallback")
+    assert np.isfinite(model.predict(horizon=24).to_numpy()).all()
+
+
+def test_failed_likelihood_falls_back_to_css_then_to_a_random_walk(monkeypatch):
+    y = hourly(np.cumsum(np.random.default_rng(10).normal(size=120)) + 100)
+    monkeypatch.setattr(arima_module, "fit_ml", lambda *a, **k: (None, (), np.nan, ["maximum likelihood failed (test)"]))
+    with pytest.warns(FitWarning, match="used the CSS estimates"):
+        model = ARIMA(order=(1, 1, 0)).fit(y)
+    assert model.models_["method"].iloc[0] == "fallback"
+    failed = css_module.CSSFit(Orders(1, 1, 0), np.zeros(1), np.nan, 119, np.inf)
+    monkeypatch.setattr(arima_module, "fit_css", lambda y, orders, x=None, **k: failed if orders.p else fit_css(y, orders, x))
+    with pytest.warns(FitWarning, match=r"fell back to ARIMA\(0,1,0\)"):
+        model = ARIMA(order=(1, 1, 0)).fit(y)
+    np.testing.assert_allclose(model.predict(horizon=3).to_numpy(), y.iloc[-1])  # a random walk
+
+
+def test_constant_series_forecasts_its_value_silently():
+    y = hourly(np.full(50, 7.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = ARIMA(order=(1, 1, 1)).fit(y).predict(horizon=4, quantiles=[0.1, 0.9])
+    np.testing.assert_array_equal(forecast.to_numpy(), 7.5)
+
+
+def test_series_too_short_for_the_orders_is_refused():
+    with pytest.raises(ValueError, match="at least"):
+        ARIMA(order=(2, 0, 0), seasonal_order=(1, 1, 0, 12)).fit(hourly(np.arange(20.0)))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"order": (1, 0)}, "order must be"),
+        ({"seasonal_order": (1, 0, 0, 1)}, "period m < 2"),
+        ({"trend": "x"}, "trend must be"),
+        ({"method": "mle"}, "method must be"),
+        ({"maxiter": 0}, "maxiter"),
+        ({"time_budget": -1}, "time_budget"),
+    ],
+)
+def test_bad_parameters_are_refused_at_fit(params, message):
+    with pytest.raises(ValueError, match=message):
+        ARIMA(**params).fit(hourly(np.arange(50.0)))
+
+
+# -- accuracy on a classic series -------------------------------------------------------------
+
+
+def test_airline_model_accuracy_on_air_passengers():
+    y = np.log(load_dataset("air_passengers"))
+    model = ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(y.iloc[:-12])
+    forecast = np.exp(model.predict(horizon=12))
+    actual = np.exp(y.iloc[-12:])
+    error = np.mean(np.abs(forecast.to_numpy() - actual.to_numpy()))
+    naive = SeasonalNaive(season_length=12).fit(np.exp(y.iloc[:-12])).predict(horizon=12)
+    assert error < 14.0  # 13.3 passengers a month
+    assert error < 0.35 * np.mean(np.abs(naive.to_numpy() - actual.to_numpy()))
+    params = model.params_.iloc[0]
+    assert params["ma.L1"] == pytest.approx(-0.35, abs=0.05) and params["ma.S.L12"] == pytest.approx(-0.56, abs=0.05)
+
+
+# -- Fourier terms ---------------------------------------------------------------------------------
+
+
+def test_fourier_terms_have_a_fixed_phase_and_the_period():
+    index = pd.date_range("2024-01-01", periods=400, freq="h")
+    terms = fourier_terms(index, period=168, n_terms=2)
+    assert list(terms.columns) == ["sin1_168", "cos1_168", "sin2_168", "cos2_168"]
+    np.testing.assert_allclose(terms.iloc[:232].to_numpy(), terms.iloc[168:].to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(fourier_terms(index[100:], 168, 2).to_numpy(), terms.iloc[100:].to_numpy())
+    np.testing.assert_allclose((terms**2).sum(axis=1), 2.0)
+    with pytest.raises(ValueError, match="too many"):
+        fourier_terms(index, period=4, n_terms=3)
+
+
+def test_fourier_regressors_model_a_long_season():
+    index = pd.date_range("2024-01-01", periods=168 * 5, freq="h")
+    X = fourier_terms(index, period=168, n_terms=2)
+    rng = np.random.default_rng(11)
+    y = pd.Series(10 + 3 * X["sin1_168"] - X["cos2_168"] + rng.normal(0, 0.3, len(index)), index=index)
+    model = ARIMA(order=(1, 0, 0), trend="c").fit(y.iloc[:-168], X=X.iloc[:-168])
+    forecast = model.predict(horizon=168, X=X.iloc[-168:])
+    signal = (10 + 3 * X["sin1_168"] - X["cos2_168"]).iloc[-168:]
+    assert np.mean(np.abs(forecast.to_numpy() - signal.to_numpy())) < 0.1
+
+
+def test_module_examples_run():
+    for module in (arima_module, css_module):
+        failures, tried = doctest.testmod(module, verbose=False)
+        assert tried > 0 and failures == 0
+
+
+def test_css_start_values_are_sarimax_parameters():
+    rng = np.random.default_rng(12)
+    y = arma_generate_sample([1, -0.5], [1, 0.4], 800, distrvs=rng.standard_normal) + 3
+    fit = fit_css(y, Orders(1, 0, 1, constant=True))
+    params = to_sarimax_params(fit)
+    model = SARIMAX(y, order=(1, 0, 1), trend="c")
+    assert list(model.param_names) == ["intercept", "ar.L1", "ma.L1", "sigma2"]
+    # intercept = mean · (1 - φ): the SARIMAX process then has the CSS mean
+    assert params[0] / (1 - params[1]) == pytest.approx(np.mean(y), abs=0.15)
+    assert model.loglike(params) > model.loglike(model.start_params)
+
+
+def test_root_check_per_factor_or_expanded_as_r():
+    orders = Orders(0, 0, 0, 0, 1, 1, 24)
+    coef = np.array([-0.9])  # Θ = -0.9: a root at 1/0.9 in B^24, at (1/0.9)^(1/24) in B
+    assert css_module.min_root_modulus(coef, orders) == pytest.approx(1 / 0.9)
+    assert css_module.min_root_modulus(coef, orders, expanded=True) == pytest.approx((1 / 0.9) ** (1 / 24))
+    y = simulate((0, 0, 0), (0, 1, 1, 24), [-0.9, 1.0], 960, 13)
+    fit = fit_css(y, orders)
+    assert fit.ok and fit.coef[0] < -0.79  # -0.81: beyond what R's rule allows at m = 24
+    assert not fit_css(y, orders, expanded_roots=True).ok
