@@ -174,11 +174,16 @@ def build_estimator(spec: ModelSpec, season_length: int):
 
 def describe_fit(model: Any) -> str:
     """The orders or configurations an automatic model chose, most frequent first."""
-    for attribute in ("order_", "config_", "model_"):
-        if hasattr(model, attribute):
-            values = pd.Series([str(v) for v in np.atleast_1d(getattr(model, attribute))])
-            return ", ".join(f"{name} x{count}" for name, count in values.value_counts().head(3).items())
-    return ""
+    table = getattr(model, "models_", None)
+    if not isinstance(table, pd.DataFrame):
+        return ""
+    if "order" in table:
+        chosen = table["order"].astype(str) + table["seasonal_order"].astype(str)
+    elif "model" in table:
+        chosen = table["model"].astype(str)
+    else:
+        return ""
+    return ", ".join(f"{name} x{count}" for name, count in chosen.value_counts().head(3).items())
 
 
 def _by_series(frame: pd.DataFrame) -> list[np.ndarray]:

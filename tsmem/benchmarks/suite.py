@@ -30,8 +30,8 @@ def _ett_univariate(dataset: str) -> WindowProtocol:
 
 
 BENCHMARKS = {
-    "etth1_univariate": (_ett_univariate("etth1"), ("naive", "seasonal_naive", "autoarima", "ets", "theta", *NEURAL)),
-    "etth2_univariate": (_ett_univariate("etth2"), ("naive", "seasonal_naive", "autoarima", "ets", "theta", *NEURAL)),
+    "etth1_univariate": (_ett_univariate("etth1"), ("naive", "seasonal_naive", "autoarima", "autoarima_r", "ets", "theta", *NEURAL)),
+    "etth2_univariate": (_ett_univariate("etth2"), ("naive", "seasonal_naive", "autoarima", "autoarima_r", "ets", "theta", *NEURAL)),
     "etth1_multivariate": (
         WindowProtocol(name="etth1_multivariate", dataset="etth1", target=None, horizons=LONG_HORIZONS,
                        lookback=336, season_length=24, neural=replace(HOURLY, batch_size=32)),

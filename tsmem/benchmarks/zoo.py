@@ -34,7 +34,11 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("naive", "naive", description="last value"),
         ModelSpec("seasonal_naive", "seasonal_naive", description="last season"),
         ModelSpec("naive2", "estimator", {"class": "Naive2"}, "M4's seasonally adjusted naive"),
-        ModelSpec("autoarima", "estimator", {"class": "AutoARIMA"}, "Hyndman-Khandakar AutoARIMA on statsmodels"),
+        ModelSpec("autoarima", "estimator", {"class": "AutoARIMA"}, "Hyndman-Khandakar AutoARIMA on statsmodels (tsmem's defaults)"),
+        ModelSpec(
+            "autoarima_r", "estimator", {"class": "AutoARIMA", "root_check": "expanded", "max_order": None},
+            "AutoARIMA with R's rules (expanded-polynomial root check, no max_order in the stepwise search)",
+        ),
         ModelSpec("ets", "estimator", {"class": "ETS"}, "ETS chosen by AICc"),
         ModelSpec("theta", "estimator", {"class": "Theta"}, "Theta method"),
         _neural("gru", "the controller alone, no memory (hops=0)", hops=0),
