@@ -26,7 +26,7 @@ class NeuralSettings:
     max_epochs: int = 20
     patience: int = 3
     train_step: int = 1
-    network: tuple[tuple[str, Any], ...] = ()  # further MemNetConfig defaults for this protocol
+    options: tuple[tuple[str, Any], ...] = ()  # further MemNetModule keyword defaults (loss, dropout...)
 
 
 def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str, Any], seed: int):
@@ -35,7 +35,7 @@ def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str,
     Returns the module (best validation weights) and the fit summary.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
-    network = dict(settings.network) | overrides
+    network = dict(settings.options) | overrides
     module = MemNetModule(
         lookback=data.lookback, horizon=data.horizon, n_channels=data.n_channels,
         n_time_features=data.n_time_features, window=settings.window, stride=settings.stride,

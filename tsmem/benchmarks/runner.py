@@ -93,7 +93,8 @@ def _header(command: str, commit: str, protocol, quick_mode: bool) -> str:
         f"Neural settings: window {settings.window}, stride {settings.stride}, d_model {settings.d_model}, "
         f"lr {settings.learning_rate}, batch {settings.batch_size}, at most {settings.max_epochs} epochs "
         f"(early stopping on validation loss, patience {settings.patience}, best weights kept), "
-        f"train window step {settings.train_step}.",
+        f"train window step {settings.train_step}"
+        + "".join(f", {name} {value}" for name, value in settings.options) + ".",
         "QUICK MODE: fewer horizons/series/epochs and only cheap models; not comparable to the full run." if quick_mode else "",
     ]).strip()
 

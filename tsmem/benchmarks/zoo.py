@@ -48,11 +48,15 @@ MODELS: dict[str, ModelSpec] = {
         _neural("memnet_nonlinear", "gated update, nonlinear output (TMN-NP-like)", hop_update="gated", output="nonlinear"),
         _neural("memnet_contextual", "gated update, contextual output (TMN-CNP-like)", hop_update="gated", output="contextual"),
         _neural("memnet_kv", "gated update, key-value slots", hop_update="gated", key_value=True),
+        _neural("memnet_calendar", "gated update, calendar encodings of every slot's time beside the learned ones",
+                hop_update="gated", temporal_encoding=("learned", "calendar")),
     )
 }
 
 #: The neural memory-network variants among which the validation split picks "memnet_best".
-MEMNET_VARIANTS = ("memn2n", "gmemn2n", "memnet_recurrent", "memnet_nonlinear", "memnet_contextual", "memnet_kv")
+MEMNET_VARIANTS = (
+    "memn2n", "gmemn2n", "memnet_recurrent", "memnet_nonlinear", "memnet_contextual", "memnet_kv", "memnet_calendar",
+)
 
 
 def get_model(name: str) -> ModelSpec:
