@@ -3,19 +3,10 @@
 Accuracy bounds are pinned (fixed seeds, one thread): a regression fails a test.
 """
 
-import pytest
 import torch
 import torch.nn.functional as F
 
 from tsmem.nn import MemNet, MemNetConfig
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def train(model, batches, steps, lr):

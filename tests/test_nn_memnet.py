@@ -7,16 +7,6 @@ import torch
 
 from tsmem.nn import MemNet, MemNetConfig
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread avoids oversubscribing the shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 B, C, F, W, S, H = 2, 2, 3, 4, 2, 3
 L = 2 * W + 2 * S  # N = 3 slots
 TEMPORAL = [(), ("learned",), ("sinusoidal",), ("calendar",), ("learned", "sinusoidal", "calendar")]

@@ -20,15 +20,6 @@ from tsmem.nn import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread avoids oversubscribing the shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def ramp(B=2, L=20, C=1):
     """x[b, t, c] = 100·b + 10·c + t: every value says where it came from."""
     t = torch.arange(L, dtype=torch.float32)
