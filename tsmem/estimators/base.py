@@ -23,6 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
 
 from tsmem.data.convert import to_panel
 from tsmem.data.exog import align_exog
@@ -267,7 +268,7 @@ class LocalForecaster(BaseForecaster):
             for s, values in enumerate(panel.values)
             for c in range(panel.n_channels)
         ]
-        self.states_ = self._parallel(tasks)
+        self.states_ = self._parallel(tasks, "fit")
 
     def _predict(
         self, history: Panel, horizon: int, exog: list[np.ndarray] | None, quantiles: tuple[float, ...]
@@ -281,7 +282,7 @@ class LocalForecaster(BaseForecaster):
             for s, values in enumerate(history.values)
             for c in range(n_channels)
         ]
-        results = self._parallel(tasks)
+        results = self._parallel(tasks, "forecast")
         shape = (history.n_series, n_channels, horizon)
         point = np.stack([r[0] for r in results]).reshape(shape).transpose(0, 2, 1)  # (S, H, C)
         if not quantiles:
@@ -306,8 +307,13 @@ class LocalForecaster(BaseForecaster):
             )
         return [self.states_[position[sid] * n_channels + c] for sid in history.ids for c in range(n_channels)]
 
-    def _parallel(self, tasks: list) -> list:
+    def _parallel(self, tasks: list, stage: str) -> list:
+        """Run per-series tasks, in parallel when ``n_jobs`` asks, with a progress bar on
+        a terminal when there are many (joblib hands results back in order)."""
         n_jobs = getattr(self, "n_jobs", None)
         if n_jobs in (None, 1) or len(tasks) == 1:
-            return [function(*args, **kwargs) for function, args, kwargs in tasks]
-        return Parallel(n_jobs=n_jobs)(tasks)
+            results = (function(*args, **kwargs) for function, args, kwargs in tasks)
+        else:
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+        hide_bar = True if len(tasks) < 20 else None  # None: tqdm shows it on a terminal only
+        return list(tqdm(results, total=len(tasks), desc=f"{type(self).__name__} {stage}", disable=hide_bar))
