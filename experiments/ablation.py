@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from tsmem.benchmarks.protocols import WindowProtocol
-from tsmem.benchmarks.runner import _git_commit, _header, run_cells
+from tsmem.benchmarks.report import runs_section
+from tsmem.benchmarks.runner import _header, run_cells
 from tsmem.benchmarks.suite import BENCHMARKS
 from tsmem.benchmarks.zoo import ModelSpec
 
@@ -98,13 +99,14 @@ def main(argv: list[str] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"ablation_{args.dataset}" + ("_quick" if args.quick else "")
     csv_path = folder / f"{stem}.csv"
-    run_cells(protocol, variants(), protocol.horizons, args.seeds, csv_path, desc=stem)
     command = "python experiments/ablation.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
+    run_cells(protocol, variants(), protocol.horizons, args.seeds, csv_path, desc=stem, command=command)
     results = pd.read_csv(csv_path)
     text = "\n".join([
         f"# Ablation on {protocol.name}", "", __doc__.split("\n\n")[1], "",
-        _header(command, _git_commit(), protocol, args.quick), "",
+        _header(command, protocol, args.quick), "",
         table(results, list(protocol.metrics)),
+        *runs_section(results),
     ])
     (folder / f"{stem}.md").write_text(text + "\n")
     print(text)

@@ -51,10 +51,21 @@ def markdown(benchmark: str, results: pd.DataFrame, metric_names: list[str], hea
     published = _published(benchmark, metric_names, data_dir)
     if published is not None:
         lines += ["## Published and reference figures (same protocol)", "", published, ""]
+    lines += runs_section(results)
     seconds = results.groupby("model").seconds.sum().sort_values(ascending=False)
     lines += ["## Compute", "", "| model | seconds (all cells) |", "|---|---|"]
     lines += [f"| {model} | {value:.0f} |" for model, value in seconds.items()]
     return "\n".join(lines) + "\n"
+
+
+def runs_section(results: pd.DataFrame) -> list[str]:
+    """Markdown lines naming each command and commit that wrote rows, with its models."""
+    if "command" not in results:
+        return []
+    runs = results.fillna({"command": "(not recorded)"}).groupby(["command", "commit"], dropna=False).model.unique()
+    lines = ["## Runs that produced these rows", ""]
+    lines += [f"- `{command}` at {commit}: {', '.join(models)}" for (command, commit), models in runs.items()]
+    return [*lines, ""]
 
 
 def _table(frame: pd.DataFrame, metric_names: list[str]) -> str:

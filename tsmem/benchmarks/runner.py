@@ -1,9 +1,9 @@
 """``tsmem benchmark`` / ``python experiments/benchmark.py``: run benchmark cells, resumably.
 
 A cell is one (model, horizon, seed) of a benchmark. Each finished cell is
-appended to ``<results>/<benchmark>.csv`` at once, so an interrupted run
-resumes where it stopped; the markdown report is rewritten from that file at
-the end, with the command and git commit that produced it.
+appended to ``<results>/<benchmark>.csv`` at once, with the command and git
+commit that produced it, so an interrupted run resumes where it stopped; the
+markdown report is rewritten from that file at the end and lists those commands.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from tsmem.benchmarks.suite import BENCHMARKS, quick
 from tsmem.benchmarks.zoo import ModelSpec, get_model
 
 KEY = ["model", "horizon", "seed"]
-DETAILS = ["val_loss", "epochs", "n_windows", "seconds", "fitted", "commit", "finished_at"]
+DETAILS = ["val_loss", "epochs", "n_windows", "seconds", "fitted", "command", "commit", "finished_at"]
 
 
 def run(
@@ -40,8 +40,10 @@ def run(
     data_dir: str | None = None,
     n_series: int | None = None,
     command: str = "",
+    report_only: bool = False,
 ) -> Path:
-    """Run every missing cell of benchmark ``name``; returns the markdown report's path."""
+    """Run every missing cell of benchmark ``name`` (none with ``report_only``) and write its
+    markdown report; returns the report's path."""
     protocol, default_models = quick(name) if quick_mode else BENCHMARKS[name]
     protocol = replace(protocol, data_dir=data_dir)
     if n_series is not None and hasattr(protocol, "n_series"):
@@ -51,14 +53,21 @@ def run(
     stem = f"{name}_quick" if quick_mode else name
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
     specs = {model: get_model(model) for model in (models or default_models)}
-    run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name)
-    header = _header(command, _git_commit(), protocol, quick_mode)
-    report.write(name, csv_path, md_path, list(protocol.metrics), header, data_dir)
+    if not report_only:
+        run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name, command=command)
+    rerun = f"python experiments/benchmark.py {name}" + (" --quick" if quick_mode else "")
+    report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode), data_dir)
     return md_path
 
 
 def run_cells(
-    protocol, specs: dict[str, ModelSpec], horizons: Sequence[int], seeds: Sequence[int], csv_path: Path, desc: str
+    protocol,
+    specs: dict[str, ModelSpec],
+    horizons: Sequence[int],
+    seeds: Sequence[int],
+    csv_path: Path,
+    desc: str,
+    command: str = "",
 ) -> None:
     """Evaluate every (model, horizon, seed) cell not yet in ``csv_path``, appending each result.
 
@@ -78,16 +87,17 @@ def run_cells(
         bar.set_postfix_str(f"{model} h={horizon} seed={seed}")
         row = {"model": model, "horizon": horizon, "seed": seed}
         row |= protocol.evaluate(specs[model], horizon, seed)
-        row |= {"commit": commit, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        row |= {"command": command, "commit": commit, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         pd.DataFrame([row]).reindex(columns=columns).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
 
 
-def _header(command: str, commit: str, protocol, quick_mode: bool) -> str:
+def _header(rerun: str, protocol, quick_mode: bool) -> str:
     settings = protocol.neural
     return "\n".join([
-        f"Command: `{command}`" if command else "",
-        f"Git commit: {commit}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
-        f" ({torch.get_num_threads()} threads), Python {platform.python_version()}.",
+        f"Rerun every cell: `{rerun}` (it resumes from the .csv beside this file; delete it to start"
+        " over). The commands and commits that produced the rows are listed at the end.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__},"
+        f" Python {platform.python_version()}.",
         f"Protocol: {protocol.name}, horizons {list(protocol.horizons)}, lookback {protocol.lookback}"
         + (f", {protocol.n_series} sampled series" if getattr(protocol, "n_series", None) else "") + ".",
         f"Neural settings: window {settings.window}, stride {settings.stride}, d_model {settings.d_model}, "
@@ -117,9 +127,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> No
     parser.add_argument("--results", default="experiments/results", help="folder for the .csv and .md files")
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"), help="benchmark data (default $TSMEM_DATA_DIR)")
     parser.add_argument("--n-series", type=int, help="M4: a fixed random sample of this many series")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the .md from the .csv, run nothing")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS) if "all" in args.benchmarks else args.benchmarks
     command = " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
     for name in names:
-        path = run(name, args.models, args.seeds, args.results, args.quick, args.data_dir, args.n_series, command)
+        path = run(name, args.models, args.seeds, args.results, args.quick, args.data_dir, args.n_series, command,
+                   args.report_only)
         print(f"{name}: report written to {path}")
