@@ -410,3 +410,48 @@ def test_a_missing_dataset_file_fails_with_the_registry_message(tmp_path, capsys
     assert exit_code(["fit", "--config", str(MELBOURNE), f"--data.dataset={missing}"]) == 2
     err = capsys.readouterr().err
     assert f"error: FileNotFoundError: Data file {missing} does not exist" in err
+
+
+def test_model_options_are_described_in_help(capsys):
+    assert exit_code(["fit", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "--model.hops HOPS Number of attention hops" in out  # a network field (MemNetConfig)
+    assert "Peak AdamW learning rate" in out  # a training option (MemNetModule)
+
+
+def test_a_checkpoint_that_does_not_fit_the_data_settings_is_refused_up_front(run, capsys):
+    checkpoint = str(run["dir"] / "checkpoints" / "last.ckpt")
+    config = str(run["dir"] / "config.yaml")
+    assert (
+        exit_code(["predict", "--config", config, "--ckpt_path", checkpoint, "--data.lookback=112"])
+        == 2
+    )
+    error = capsys.readouterr().err
+    assert "data.lookback=112 (the checkpoint was trained with 56)" in error
+    assert "config.yaml" in error
+
+
+def test_a_checkpoint_for_other_channels_is_a_clear_error(run, tmp_path, capsys):
+    from tsmem.estimators import MemNetForecaster
+
+    index = pd.date_range("2024-01-01", periods=200, freq="D")
+    two_channels = pd.DataFrame(
+        {"a": np.sin(np.arange(200) / 3), "b": np.cos(np.arange(200) / 5)}, index=index
+    )
+    fitted = MemNetForecaster(
+        lookback=56,
+        horizon=7,
+        window=7,
+        stride=7,
+        d_model=8,
+        max_epochs=1,
+        random_state=0,
+        verbose=False,
+    ).fit(two_channels)
+    path = tmp_path / "two_channels.ckpt"
+    fitted.to_checkpoint(str(path))
+    argv = ["test", "--config", str(run["dir"] / "config.yaml"), "--ckpt_path", str(path)]
+    assert exit_code(argv) == 2
+    error = capsys.readouterr().err
+    assert "does not fit the network these settings build" in error
+    assert "size mismatch" in error

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import torch
 from pytorch_lightning import Trainer
 from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
@@ -113,6 +114,35 @@ class TsmemCLI(LightningCLI):
         config = self.config.get(str(self.subcommand), self.config)
         if config.get("trainer", {}).get("fast_dev_run") and "checkpoint" in config:
             config.checkpoint.save_last = False
+        self._check_checkpoint_shape(config)
+
+    def _check_checkpoint_shape(self, config: Any) -> None:
+        """Refuse, before any work, data settings that cannot fit ``--ckpt_path``'s network.
+
+        LightningCLI takes the model's hyperparameters from the checkpoint, but
+        ``lookback`` and ``horizon`` come from ``--data.*`` (they are linked), and the
+        network's sizes depend on them: a different value would otherwise end in a
+        state-dict size-mismatch traceback from deep inside torch.
+        """
+        ckpt_path = config.get("ckpt_path")
+        if not ckpt_path or not os.path.isfile(ckpt_path):
+            return
+        trained = torch.load(ckpt_path, weights_only=True, map_location="cpu").get(
+            "hyper_parameters", {}
+        )
+        data = config.get("data", {})
+        clashes = [
+            f"data.{name}={data[name]} (the checkpoint was trained with {trained[name]})"
+            for name in ("lookback", "horizon")
+            if name in trained and data.get(name) is not None and data[name] != trained[name]
+        ]
+        if clashes:
+            self._parser(self.subcommand).error(
+                f"--ckpt_path {ckpt_path} does not fit this run: "
+                + ", ".join(clashes)
+                + ". A checkpoint's network is sized for the lookback and horizon it was trained"
+                " with; use the run's own config.yaml (beside its checkpoints/) or set these back."
+            )
 
     def instantiate_classes(self) -> None:
         """Build data, model and trainer; a bad dataset or setting exits with a parser error.
@@ -126,6 +156,19 @@ class TsmemCLI(LightningCLI):
             super().instantiate_classes()
         except (FileNotFoundError, ValueError) as error:
             self._parser(self.subcommand).error(f"{type(error).__name__}: {error}")
+
+    def _run_subcommand(self, subcommand: str) -> None:
+        """Run it; a checkpoint that does not fit the data (say, another channel count) exits with a parser error."""
+        try:
+            super()._run_subcommand(subcommand)
+        except RuntimeError as error:
+            if "Error(s) in loading state_dict" not in str(error):
+                raise
+            self._parser(subcommand).error(
+                f"--ckpt_path does not fit the network these settings build ({str(error).splitlines()[-1].strip()})."
+                " Use the data settings the checkpoint was trained with: the run's own config.yaml,"
+                " beside its checkpoints/, has them."
+            )
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
         """The Trainer, with tsmem's loggers unless the config names its own."""

@@ -32,7 +32,13 @@ from torch import Tensor
 
 from tsmem.nn import MemNet, MemNetConfig, MemNetOutput
 from tsmem.training.losses import get_loss
-from tsmem.training.signature import config_parameters, keyword_parameters, merge, set_signature
+from tsmem.training.signature import (
+    config_parameters,
+    keyword_parameters,
+    merge,
+    set_signature,
+    with_config_docs,
+)
 
 LR_SCHEDULES = ("cosine", "onecycle", "none")
 
@@ -253,4 +259,7 @@ class MemNetModule(pl.LightningModule):
 
 # The signature LightningCLI, scikit-learn and help() see: the network's fields, then
 # the training options (one definition each, in MemNetConfig and in __init__ above).
-set_signature(MemNetModule.__init__, merge(config_parameters(), keyword_parameters(MemNetModule.__init__)))
+set_signature(
+    MemNetModule.__init__, merge(config_parameters(), keyword_parameters(MemNetModule.__init__))
+)
+MemNetModule.__doc__ = with_config_docs(MemNetModule.__doc__ or "")

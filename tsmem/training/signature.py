@@ -62,6 +62,17 @@ def merge(*groups: Iterable[inspect.Parameter]) -> list[inspect.Parameter]:
     return list(seen.values())
 
 
+def with_config_docs(doc: str) -> str:
+    """``doc`` (numpy style, ending in its Parameters section) followed by ``MemNetConfig``'s parameter entries.
+
+    jsonargparse reads option descriptions from the class docstring, so this is
+    what puts "Number of attention hops" beside ``--model.hops`` in ``tsmem fit --help``.
+    """
+    config_doc = inspect.cleandoc(MemNetConfig.__doc__ or "")
+    entries = config_doc.split("Parameters\n----------\n", 1)[1]
+    return inspect.cleandoc(doc) + "\n" + entries + "\n"
+
+
 def set_signature(function: Callable, parameters: Iterable[inspect.Parameter]) -> None:
     """Give ``function`` (an ``__init__``) the signature ``(self, *, <parameters>)``."""
     params = list(parameters)
