@@ -43,6 +43,16 @@ def exit_code(argv: list[str]) -> int:
     return stopped.value.code
 
 
+def one_epoch_forecaster(lookback: int, horizon: int, window: int):
+    """A tiny ``MemNetForecaster`` trained for one epoch: enough to write a checkpoint."""
+    from tsmem.estimators import MemNetForecaster
+
+    return MemNetForecaster(
+        lookback=lookback, horizon=horizon, window=window, stride=window, d_model=8,
+        max_epochs=1, random_state=0, verbose=False,
+    )  # fmt: skip
+
+
 def dataset_of(config: Path) -> str:
     return yaml.safe_load(config.read_text())["data"]["dataset"]
 
@@ -250,16 +260,7 @@ def test_an_estimator_checkpoint_loads_back_and_into_lightning(tmp_path):
     y = pd.Series(
         np.sin(np.arange(300) * 2 * np.pi / 24) + 0.01 * np.arange(300), index=index, name="load"
     )
-    fitted = MemNetForecaster(
-        lookback=48,
-        horizon=12,
-        window=12,
-        stride=12,
-        d_model=8,
-        max_epochs=1,
-        random_state=0,
-        verbose=False,
-    ).fit(y)
+    fitted = one_epoch_forecaster(lookback=48, horizon=12, window=12).fit(y)
     path = tmp_path / "model.ckpt"
     fitted.to_checkpoint(str(path))
     expected = fitted.predict()
@@ -432,22 +433,11 @@ def test_a_checkpoint_that_does_not_fit_the_data_settings_is_refused_up_front(ru
 
 
 def test_a_checkpoint_for_other_channels_is_a_clear_error(run, tmp_path, capsys):
-    from tsmem.estimators import MemNetForecaster
-
     index = pd.date_range("2024-01-01", periods=200, freq="D")
     two_channels = pd.DataFrame(
         {"a": np.sin(np.arange(200) / 3), "b": np.cos(np.arange(200) / 5)}, index=index
     )
-    fitted = MemNetForecaster(
-        lookback=56,
-        horizon=7,
-        window=7,
-        stride=7,
-        d_model=8,
-        max_epochs=1,
-        random_state=0,
-        verbose=False,
-    ).fit(two_channels)
+    fitted = one_epoch_forecaster(lookback=56, horizon=7, window=7).fit(two_channels)
     path = tmp_path / "two_channels.ckpt"
     fitted.to_checkpoint(str(path))
     argv = ["test", "--config", str(run["dir"] / "config.yaml"), "--ckpt_path", str(path)]
