@@ -59,7 +59,8 @@ def load(cls: type, path: str | os.PathLike[str]) -> Any:
         artifact = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # pickle, zip and torch errors all mean the same to the user
         raise ValueError(
-            f"{path} is not a tsmem model file, or it is corrupted ({type(error).__name__}: {error}). "
+            # torch's own message is about pickling internals; the type is enough to report
+            f"{path} is not a tsmem model file, or it is corrupted (torch.load: {type(error).__name__}). "
             "Save models with MemNetForecaster.save."
         ) from error
     if not isinstance(artifact, dict) or artifact.get("format") != FORMAT:
