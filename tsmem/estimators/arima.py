@@ -38,20 +38,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from statsmodels.tsa.statespace import kalman_filter as kf
-from statsmodels.tsa.statespace.sarimax import SARIMAX
 from threadpoolctl import threadpool_limits
 
 from tsmem.data.panel import Panel
 from tsmem.estimators.arima_css import (
     Orders,
-    difference,
     fit_css,
     to_sarimax_params,
 )
@@ -60,27 +55,22 @@ from tsmem.estimators.fit_notes import (
     Deadline,
     check_limits,
     labels_index,
-    quiet_statsmodels,
     series_labels,
     warn_about_notes,
+)
+from tsmem.estimators.sarimax_state import (
+    ArimaState,
+    deterministic_state,
+    fit_ml,
+    forecast_origins,
+    forecast_state,
+    simplest_state,
+    state_from_css,
 )
 
 __all__ = ["ARIMA", "ArimaState", "fourier_terms"]
 
-#: Kalman filter storage for forecasting: the predicted state means and the
-#: forecast variances, not the (k, k, n) covariance arrays (hundreds of MB for
-#: a long seasonal series).
-_FORECAST_MEMORY = (
-    kf.MEMORY_NO_PREDICTED_COV
-    | kf.MEMORY_NO_FILTERED_COV
-    | kf.MEMORY_NO_FILTERED_MEAN
-    | kf.MEMORY_NO_GAIN
-    | kf.MEMORY_NO_SMOOTHING
-)
 _TRENDS = (None, "n", "c", "t", "ct")
-#: Profile σ² out of the likelihood: one parameter fewer for the optimiser, which
-#: converged within maxiter more often on M4 Hourly at the same accuracy.
-_CONCENTRATE_SCALE = True
 _METHODS = ("css-ml", "ml", "css")
 
 
@@ -157,302 +147,6 @@ def _step_counts(index: pd.Index) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(index):
         return np.asarray(index, dtype=float)
     raise TypeError(f"fourier_terms needs a datetime, period or integer index, not {type(index).__name__}.")
-
-
-# -- fitted state of one series ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ArimaState:
-    """What is kept of one fitted series: the specification and SARIMAX's parameters.
-
-    Kept small on purpose (no statsmodels results object, whose filter arrays
-    grow as ``n·k²``): it travels back from joblib workers and is pickled with the model.
-
-    Attributes
-    ----------
-    order, seasonal_order, trend
-        The SARIMAX specification.
-    params
-        SARIMAX's parameter vector, or None for a deterministic model (see ``drift``).
-    param_names
-        SARIMAX's names for ``params``.
-    drift
-        For deterministic models (σ² = 0: a constant series, or one whose
-        differences are constant) the constant of the differenced series.
-    x
-        The training regressors (rows of ``X``), to forecast from the training data.
-    method
-        ``"ml"``, ``"css"``, ``"fallback"`` (a simpler model) or ``"deterministic"``.
-    aicc
-        Corrected AIC of the fit (``nan`` when not comparable).
-    notes
-        What the user should know (limits hit, fallbacks), reported in one warning.
-    extra
-        Model-specific details (the search of :class:`~tsmem.estimators.AutoARIMA`).
-    """
-
-    order: tuple[int, int, int]
-    seasonal_order: tuple[int, int, int, int]
-    trend: str | None
-    params: np.ndarray | None
-    param_names: tuple[str, ...] = ()
-    drift: float = 0.0
-    x: np.ndarray | None = None
-    method: str = "ml"
-    aicc: float = np.nan
-    notes: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def sarimax(
-    y: np.ndarray,
-    x: np.ndarray | None,
-    order: tuple[int, int, int],
-    seasonal_order: tuple[int, int, int, int],
-    trend: str | None,
-    simple_differencing: bool = False,
-    concentrate_scale: bool = False,
-) -> SARIMAX:
-    """The SARIMAX model every fit and forecast uses (one place for its options)."""
-    return SARIMAX(
-        y,
-        exog=x,
-        order=order,
-        seasonal_order=seasonal_order,
-        trend=trend,
-        simple_differencing=simple_differencing,
-        enforce_stationarity=True,
-        enforce_invertibility=True,
-        concentrate_scale=concentrate_scale,
-    )
-
-
-class _OutOfTime(Exception):
-    """Raised from the optimiser's callback when the time budget is spent."""
-
-    def __init__(self, last: np.ndarray | None) -> None:
-        super().__init__()
-        self.last = last
-
-
-def fit_ml(
-    y: np.ndarray,
-    x: np.ndarray | None,
-    orders: Orders | tuple,
-    trend: str | None,
-    start: np.ndarray | None,
-    maxiter: int,
-    deadline: Deadline,
-) -> tuple[np.ndarray | None, tuple[str, ...], float, list[str]]:
-    """Exact maximum likelihood (L-BFGS on SARIMAX's Kalman filter likelihood).
-
-    Returns
-    -------
-    params, names, aicc, notes
-        ``params`` is None when the fit failed; ``notes`` say why, or that
-        ``maxiter`` or the time budget stopped it (its last parameters are kept).
-    """
-    order, seasonal_order = (orders.order, orders.seasonal_order) if isinstance(orders, Orders) else orders
-    differenced = order[1] > 0 or seasonal_order[1] > 0
-    with quiet_statsmodels():
-        try:
-            model = sarimax(
-                y, x, order, seasonal_order, trend, simple_differencing=differenced, concentrate_scale=_CONCENTRATE_SCALE
-            )
-        except ValueError as error:
-            return None, (), np.nan, [f"SARIMAX refused the model ({error})"]
-        # The fitted model is stationary (differencing done beforehand, stationarity
-        # enforced), so the Chandrasekhar recursions apply: O(k²) instead of O(k³)
-        # per step, about twice as fast for seasonal models (statsmodels' filters
-        # give wrong likelihoods with them under a diffuse start, hence fit only).
-        model.ssm.filter_chandrasekhar = True
-        if start is not None and _CONCENTRATE_SCALE:
-            start = start[:-1]  # σ² is profiled out of the likelihood
-        if start is not None and not _admissible(model, start):
-            start = None  # e.g. non-stationary CSS values: statsmodels' own start instead
-        last: list[np.ndarray | None] = [None]
-
-        def stop_when_out_of_time(xk: np.ndarray) -> None:
-            last[0] = np.array(xk)
-            if deadline.expired:
-                raise _OutOfTime(last[0])
-
-        notes = []
-        try:
-            result = model.fit(
-                start_params=start,
-                method="lbfgs",
-                maxiter=maxiter,
-                # stop when an iteration improves the log-likelihood by less than
-                # 1e8·eps ≈ 2e-8 relatively: R's optim(reltol = 1e-8) for arima, and a
-                # quarter fewer likelihood evaluations than scipy's default 1e7
-                factr=1e8,
-                disp=False,
-                cov_type="none",
-                low_memory=True,
-                callback=stop_when_out_of_time,
-            )
-            params = np.asarray(result.params, dtype=float)
-            if not result.mle_retvals.get("converged", True):
-                notes.append(f"maximum likelihood stopped at maxiter={maxiter} before converging")
-        except _OutOfTime as stop:
-            if stop.last is None:
-                return None, (), np.nan, ["time budget spent before the first iteration"]
-            params = np.asarray(model.transform_params(stop.last), dtype=float)
-            notes.append(f"time budget ({deadline.seconds:g} s) stopped maximum likelihood early")
-        except (ValueError, np.linalg.LinAlgError, OverflowError) as error:
-            return None, (), np.nan, [f"maximum likelihood failed ({error})"]
-        loglike = model.loglike(params)
-        names = tuple(model.param_names)
-        if _CONCENTRATE_SCALE:  # put σ² back: the forecasting model takes it as a parameter
-            params = np.r_[params, model.filter(params, low_memory=True, cov_type="none").scale]
-            names = (*names, "sigma2")
-    if not np.isfinite(loglike) or not np.all(np.isfinite(params)):
-        return None, (), np.nan, ["maximum likelihood gave a non-finite likelihood"]
-    k, n = len(params), model.nobs
-    aicc = -2 * loglike + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf)
-    return params, names, float(aicc), notes
-
-
-def _admissible(model: SARIMAX, params: np.ndarray) -> bool:
-    """Whether ``params`` can start the optimiser (stationary, invertible, finite)."""
-    try:
-        return bool(np.all(np.isfinite(model.untransform_params(params))))
-    except (ValueError, np.linalg.LinAlgError):
-        return False
-
-
-# -- building states ------------------------------------------------------------------------
-
-
-def deterministic_state(y: np.ndarray, orders: Orders, x: np.ndarray | None) -> ArimaState:
-    """σ² = 0: ``y`` differenced by ``orders`` is the constant ``drift`` (a constant series: d = D = 0)."""
-    drift = float(difference(y, orders.d, orders.D, orders.m)[0])
-    return ArimaState(orders.order, orders.seasonal_order, None, None, drift=drift, x=x, method="deterministic")
-
-
-def simplest_state(y: np.ndarray, orders: Orders, x: np.ndarray | None, notes: Sequence[str]) -> ArimaState:
-    """The last resort when fitting fails: ARIMA(0,d,0)(0,D,0) with its constant, by least squares.
-
-    A (seasonal) random walk, with drift or mean where the constant is allowed:
-    it cannot fail to fit, and its forecasts are naive-like.
-    """
-    simple = Orders(0, orders.d, 0, 0, orders.D, 0, orders.m, orders.constant and orders.d + orders.D <= 1)
-    if np.ptp(difference(y, simple.d, simple.D, simple.m)) == 0:
-        return deterministic_state(y, simple, x)
-    fit = fit_css(y, simple, x)
-    note = f"fell back to {simple} (least squares)"
-    return state_from_css(fit, x, (*notes, note), method="fallback")
-
-
-def state_from_css(fit: Any, x: np.ndarray | None, notes: Sequence[str], method: str = "css") -> ArimaState:
-    """An :class:`ArimaState` holding CSS estimates in SARIMAX's layout."""
-    orders = fit.orders
-    trend = "c" if orders.constant else None
-    names = param_names(orders, 0 if x is None else x.shape[1])
-    return ArimaState(
-        orders.order, orders.seasonal_order, trend, to_sarimax_params(fit), names, x=x, method=method,
-        aicc=fit.aicc, notes=tuple(notes),
-    )
-
-
-def param_names(orders: Orders, n_exog: int) -> tuple[str, ...]:
-    """SARIMAX's parameter names for ``orders`` (a constant as ``trend="c"``) and ``n_exog`` regressors."""
-    m = orders.m
-    return (
-        *(["intercept"] if orders.constant else []),
-        *(f"x{k}" for k in range(1, n_exog + 1)),
-        *(f"ar.L{i}" for i in range(1, orders.p + 1)),
-        *(f"ma.L{i}" for i in range(1, orders.q + 1)),
-        *(f"ar.S.L{j * m}" for j in range(1, orders.P + 1)),
-        *(f"ma.S.L{j * m}" for j in range(1, orders.Q + 1)),
-        "sigma2",
-    )
-
-
-# -- forecasting -------------------------------------------------------------------------
-
-
-def _integrate(y: np.ndarray, state: ArimaState, horizon: int) -> np.ndarray:
-    """Forecasts of a deterministic model: undo the differencing of a constant ``drift``."""
-    d, m, D = state.order[1], state.seasonal_order[3], state.seasonal_order[1]
-    delta = np.array([1.0])  # (1-B)^d (1-B^m)^D in powers of B
-    for _ in range(d):
-        delta = np.convolve(delta, [1.0, -1.0])
-    for _ in range(D):
-        delta = np.convolve(delta, np.r_[1.0, np.zeros(m - 1), -1.0])
-    path = list(y[-(len(delta) - 1) :]) if len(delta) > 1 else []
-    lags = len(delta) - 1
-    out = []
-    for _ in range(horizon):
-        value = state.drift - sum(delta[k] * path[-k] for k in range(1, lags + 1))
-        path.append(value)
-        out.append(value)
-    return np.asarray(out)
-
-
-def forecast_state(
-    state: ArimaState,
-    y: np.ndarray,
-    x_history: np.ndarray | None,
-    x_future: np.ndarray | None,
-    horizon: int,
-    quantiles: tuple[float, ...],
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Point forecasts (H,) and normal quantiles (H, Q) from history ``y`` with fixed parameters."""
-    if state.params is None:
-        point = _integrate(y, state, horizon)
-        return point, (np.repeat(point[:, None], len(quantiles), axis=1) if quantiles else None)
-    with quiet_statsmodels():
-        model = sarimax(y, x_history, state.order, state.seasonal_order, state.trend)
-        # cov_type="none": statsmodels would otherwise compute the parameters' covariance
-        # by numerical differentiation, dozens of extra filter passes that forecasts never use
-        result = model.filter(state.params, conserve_memory=_FORECAST_MEMORY, cov_type="none")
-        forecast = result.get_forecast(horizon, exog=x_future)
-        point = np.asarray(forecast.predicted_mean, dtype=float)
-        if not quantiles:
-            return point, None
-        sd = np.sqrt(np.maximum(np.asarray(forecast.var_pred_mean, dtype=float), 0.0))
-    return point, point[:, None] + sd[:, None] * norm.ppf(np.asarray(quantiles))[None, :]
-
-
-def forecast_origins(
-    state: ArimaState, y: np.ndarray, x: np.ndarray | None, origins: np.ndarray, horizon: int
-) -> np.ndarray:
-    """Forecasts from many origins with one Kalman filter pass, shape (len(origins), horizon).
-
-    Row ``i`` forecasts ``y[o : o + horizon]`` from ``y[:o]`` (``o = origins[i]``):
-    the filter's predicted state ``a_o = E[α_o | y_0..y_{o-1}]`` is propagated
-    with the transition matrix, ``ŷ_{o+h} = Z a_{o+h} + d_{o+h}``,
-    ``a_{o+h+1} = T a_{o+h} + c`` — what ``forecast`` from ``y[:o]`` computes, for
-    all origins at once (a ``(k, n_origins)`` matrix product per step).
-    """
-    origins = np.asarray(origins, dtype=int)
-    end = int(origins.max())
-    if state.params is None:
-        return np.stack([_integrate(y[:o], state, horizon) for o in origins])
-    with quiet_statsmodels():
-        model = sarimax(y[:end], None if x is None else x[:end], state.order, state.seasonal_order, state.trend)
-        result = model.filter(state.params, conserve_memory=_FORECAST_MEMORY, cov_type="none")
-        ssm = model.ssm
-        transition, design = ssm["transition"], ssm["design"]
-        state_intercept = np.asarray(ssm["state_intercept"])
-    if transition.ndim == 3 or design.ndim == 3 or (state_intercept.ndim == 2 and np.ptp(state_intercept, axis=1).any()):
-        raise NotImplementedError("predict_origins needs a time-invariant model (no time trend 't'/'ct').")
-    design = design[0]  # (k,); transition is (k, k)
-    c = state_intercept[:, 0] if state_intercept.ndim == 2 else state_intercept  # (k,)
-    obs_intercept = np.zeros(end + horizon)
-    if x is not None:
-        k_trend = int(state.trend == "c")  # SARIMAX's layout: trend, then the regressors' β
-        beta = state.params[k_trend : k_trend + x.shape[1]]
-        obs_intercept[:] = x[: end + horizon] @ beta
-    states = np.asarray(result.predicted_state)[:, origins]  # (k, N): a_o for every origin
-    out = np.empty((len(origins), horizon))
-    for h in range(horizon):
-        out[:, h] = design @ states + obs_intercept[origins + h]
-        states = transition @ states + c[:, None]
-    return out
 
 
 # -- the estimators ------------------------------------------------------------------------

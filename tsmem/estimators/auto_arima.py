@@ -53,14 +53,7 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.stattools import kpss
 
 from tsmem.data.panel import Panel
-from tsmem.estimators.arima import (
-    ArimaState,
-    SarimaxForecaster,
-    deterministic_state,
-    fit_ml,
-    simplest_state,
-    state_from_css,
-)
+from tsmem.estimators.arima import SarimaxForecaster
 from tsmem.estimators.arima_css import (
     CSSFit,
     Orders,
@@ -69,6 +62,13 @@ from tsmem.estimators.arima_css import (
     to_sarimax_params,
 )
 from tsmem.estimators.fit_notes import Deadline, check_limits, quiet_statsmodels
+from tsmem.estimators.sarimax_state import (
+    ArimaState,
+    deterministic_state,
+    fit_ml,
+    simplest_state,
+    state_from_css,
+)
 
 __all__ = ["AutoARIMA", "kpss_ndiffs", "seasonal_strength"]
 
