@@ -261,6 +261,16 @@ def test_fourier_terms_have_a_fixed_phase_and_the_period():
         fourier_terms(index, period=4, n_terms=3)
 
 
+@pytest.mark.parametrize("freq", ["MS", "ME", "2MS", "QS", "QE-NOV", "YS", "W-TUE", "B", "D", "2h"])
+def test_fourier_terms_advance_one_step_per_row_at_every_frequency(freq):
+    index = pd.date_range("2020-01-01", periods=9, freq=freq)  # business days cross a weekend
+    terms = fourier_terms(index, period=4, n_terms=1)
+    steps = np.unwrap(np.arctan2(terms["sin1_4"], terms["cos1_4"])) * 4 / (2 * np.pi)
+    np.testing.assert_allclose(np.diff(steps), 1.0, atol=1e-9)
+    # the same timestamps get the same terms whichever index they arrive in
+    np.testing.assert_allclose(fourier_terms(index[5:], 4, 1).to_numpy(), terms.iloc[5:].to_numpy())
+
+
 def test_fourier_regressors_model_a_long_season():
     index = pd.date_range("2024-01-01", periods=168 * 5, freq="h")
     X = fourier_terms(index, period=168, n_terms=2)

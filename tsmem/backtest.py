@@ -63,6 +63,7 @@ def backtest(
     season_length: int = 1,
     quantiles: Sequence[float] | None = None,
     progress: bool | None = None,
+    X: pd.DataFrame | None = None,
 ) -> BacktestResult:
     """Evaluate ``estimator`` on rolling forecast origins.
 
@@ -91,6 +92,13 @@ def backtest(
         Quantile levels to forecast as well (the estimator must support them).
     progress
         Show a progress bar (default: only in an interactive terminal).
+    X
+        Exogenous regressors for models that take them, in the layout ``fit``
+        accepts and covering every timestamp of ``y`` (rows are looked up by
+        timestamp: each cutoff's fit gets the history's rows, its forecast the
+        next ``horizon`` rows). Known-in-advance values only, such as calendar or
+        Fourier terms (:func:`tsmem.estimators.fourier_terms`): the backtest
+        hands the model ``X`` at the forecast steps as if it were known then.
     """
     panel = to_panel(y)
     step = horizon if step is None else step
@@ -102,8 +110,8 @@ def backtest(
     for k in tqdm(range(n_windows), desc="backtest", disable=hide_bar):
         history = panel.head(cutoffs[:, k])
         if model is None or (every and k % every == 0):
-            model = clone(estimator).fit(history)
-        point, q = model._forecast(horizon, history, None, levels)
+            model = clone(estimator).fit(history, X=X)
+        point, q = model._forecast(horizon, history, X, levels)
         points.append(point)
         parts.append(_window_frame(panel, cutoffs[:, k], horizon, point, q, levels))
     forecasts = pd.concat(parts, ignore_index=True)

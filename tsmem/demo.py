@@ -5,8 +5,11 @@ download, no set-up): twelve forecast origins, two weeks ahead each, over the
 last half year. Every model is fitted once, on the data before the first
 origin, then forecasts from each newer history without refitting. The memory
 network's slots are two-week windows of the last 400 days, with calendar
-encodings, so it can read "the same weeks last year". One table is printed,
-best first; ``--plots DIR`` also draws the last forecast and the windows it read.
+encodings, so it can read "the same weeks last year". Beside it: AutoARIMA
+(with a long season such as 365 days entering as Fourier terms, "dynamic
+harmonic regression", since a seasonal ARIMA cannot carry 365 states), Theta and
+the naive forecasts. One table is printed, best first; ``--plots DIR`` also
+draws the last forecast and the windows it read.
 """
 
 from __future__ import annotations
@@ -21,10 +24,23 @@ import pandas as pd
 from tsmem.backtest import backtest
 from tsmem.data import fill_missing
 from tsmem.datasets import dataset_info, load_dataset
-from tsmem.estimators import Drift, MemNetForecaster, Naive, Naive2, SeasonalNaive
+from tsmem.estimators import (
+    AutoARIMA,
+    Drift,
+    MemNetForecaster,
+    Naive,
+    Naive2,
+    SeasonalNaive,
+    Theta,
+    fourier_terms,
+)
 
 DEFAULT_DATASET = "melbourne_temp"
-BUNDLED = ("melbourne_temp", "sunspots", "air_passengers")
+#: Bundled datasets and their demo backtest: (horizon, forecast origins).
+BUNDLED = {"melbourne_temp": (14, 12), "sunspots": (12, 12), "air_passengers": (12, 3)}
+#: Seasons longer than this enter ARIMA as Fourier terms rather than seasonal lags.
+LONG_SEASON = 24
+FOURIER_TERMS = 2
 
 
 def demo_models(season_length: int, horizon: int) -> dict[str, object]:
@@ -37,6 +53,12 @@ def demo_models(season_length: int, horizon: int) -> dict[str, object]:
             d_model=32, hops=2, temporal_encoding=("learned", "calendar"), learning_rate=3e-3,
             max_epochs=30, random_state=0, verbose=False,
         ),
+        **(
+            {"AutoARIMA+Fourier": AutoARIMA()}
+            if season_length > LONG_SEASON
+            else {"AutoARIMA": AutoARIMA(season_length=season_length)}
+        ),
+        "Theta": Theta(season_length=season_length),
         "SeasonalNaive": SeasonalNaive(season_length=season_length),
         "Naive": Naive(),
         "Naive2": Naive2(season_length=season_length),
@@ -44,10 +66,26 @@ def demo_models(season_length: int, horizon: int) -> dict[str, object]:
     }
 
 
+def demo_regressors(y: pd.Series, season_length: int) -> pd.DataFrame | None:
+    """Fourier terms of a long season, for the models that take regressors; None otherwise."""
+    if season_length <= LONG_SEASON:
+        return None
+    return fourier_terms(y.index, period=season_length, n_terms=FOURIER_TERMS)
+
+
 def run_demo(
-    dataset: str = DEFAULT_DATASET, horizon: int = 14, n_windows: int = 12, plots: str | None = None
+    dataset: str = DEFAULT_DATASET,
+    horizon: int | None = None,
+    n_windows: int | None = None,
+    plots: str | None = None,
 ) -> pd.DataFrame:
-    """Backtest every demo model on ``dataset``; returns the metrics table (one row a model)."""
+    """Backtest every demo model on ``dataset``; returns the metrics table (one row a model).
+
+    ``horizon`` and ``n_windows`` default to the dataset's entry in :data:`BUNDLED`.
+    """
+    default_horizon, default_windows = BUNDLED.get(dataset, (14, 12))
+    horizon = horizon or default_horizon
+    n_windows = n_windows or default_windows
     info = dataset_info(dataset)
     y = fill_missing(load_dataset(dataset), method="interpolate")  # Melbourne misses two days
     print(
@@ -55,10 +93,12 @@ def run_demo(
         f"{horizon} steps ahead each; season length {info.season_length}\n"
     )
     rows, fitted = {}, {}
+    regressors = demo_regressors(y, info.season_length)
     for name, model in demo_models(info.season_length, horizon).items():
         start = time.perf_counter()
         result = backtest(model, y, horizon=horizon, n_windows=n_windows, refit=False,
-                          season_length=info.season_length, progress=False)
+                          season_length=info.season_length, progress=False,
+                          X=regressors if model.supports_exog else None)
         rows[name] = result.metrics.loc["overall"].to_dict() | {"seconds": time.perf_counter() - start}
         fitted[name] = result
         print(f"  {name:<14} MAE {rows[name]['mae']:7.3f}   ({rows[name]['seconds']:.1f} s)", flush=True)
@@ -89,8 +129,11 @@ def _draw(y: pd.Series, model: MemNetForecaster, horizon: int, n_windows: int, f
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="tsmem demo", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default=DEFAULT_DATASET, choices=BUNDLED, help="a bundled dataset")
-    parser.add_argument("--horizon", type=int, default=14, help="steps forecast at each origin")
-    parser.add_argument("--windows", type=int, default=12, help="forecast origins")
+    parser.add_argument("--horizon", type=int, help="steps forecast at each origin (default: 14 days, 12 months)")
+    parser.add_argument("--windows", type=int, help="forecast origins (default: 12; 3 for air_passengers)")
     parser.add_argument("--plots", metavar="DIR", help="also write forecast.png and attention.png here")
     args = parser.parse_args(argv)
-    run_demo(args.dataset, args.horizon, args.windows, args.plots)
+    try:
+        run_demo(args.dataset, args.horizon, args.windows, args.plots)
+    except ValueError as error:  # settings the data cannot support: one line, not a traceback
+        parser.error(str(error))

@@ -141,12 +141,39 @@ def _step_counts(index: pd.Index) -> np.ndarray:
         offset = pd.tseries.frequencies.to_offset(freq)
         try:
             step = pd.Timedelta(offset).value
-        except ValueError:  # calendar offsets (month start, ...): count periods instead
-            return index.to_period(offset).asi8.astype(float)
+        except ValueError:  # calendar offsets (months, quarters, weeks, ...): count them
+            return _calendar_steps(index, offset)
         return index.as_unit("ns").asi8 / step
     if pd.api.types.is_numeric_dtype(index):
         return np.asarray(index, dtype=float)
     raise TypeError(f"fourier_terms needs a datetime, period or integer index, not {type(index).__name__}.")
+
+
+def _calendar_steps(index: pd.DatetimeIndex, offset: pd.DateOffset) -> np.ndarray:
+    """Steps since 1970 for offsets of no fixed length, counted in the offset's own unit.
+
+    Counted from the calendar fields rather than with ``to_period``, which takes
+    neither start-anchored aliases with a multiple ("2MS") nor, without a
+    deprecation warning, business days.
+    """
+    o = pd.offsets
+    months = (index.year - 1970) * 12 + (index.month - 1)
+    if isinstance(offset, o.MonthBegin | o.MonthEnd | o.BusinessMonthBegin | o.BusinessMonthEnd):
+        units = months
+    elif isinstance(offset, o.QuarterBegin | o.QuarterEnd | o.BQuarterBegin | o.BQuarterEnd):
+        units = months / 3
+    elif isinstance(offset, o.YearBegin | o.YearEnd | o.BYearBegin | o.BYearEnd):
+        units = index.year - 1970
+    elif isinstance(offset, o.Week):
+        units = (index.as_unit("ns").asi8 // 86_400_000_000_000) / 7
+    elif isinstance(offset, o.BusinessDay):
+        units = np.busday_count("1970-01-01", index.values.astype("datetime64[D]"))
+    else:
+        raise ValueError(
+            f"fourier_terms cannot count steps of frequency {offset.freqstr!r}; "
+            "pass an integer index (the step number) or a PeriodIndex instead."
+        )
+    return np.asarray(units, dtype=float) / offset.n
 
 
 # -- the estimators ------------------------------------------------------------------------
