@@ -53,6 +53,16 @@ def one_epoch_forecaster(lookback: int, horizon: int, window: int):
     )  # fmt: skip
 
 
+def from_run(command: str, run: dict[str, Path], *options: str, checkpoint: Path | None = None) -> list[str]:
+    """``tsmem <command>`` on a run's saved config and a checkpoint (its ``last.ckpt`` by default)."""
+    checkpoint = checkpoint or last_checkpoint(run)
+    return [command, "--config", str(run["dir"] / "config.yaml"), "--ckpt_path", str(checkpoint), *options]
+
+
+def last_checkpoint(run: dict[str, Path]) -> Path:
+    return run["dir"] / "checkpoints" / "last.ckpt"
+
+
 def dataset_of(config: Path) -> str:
     return yaml.safe_load(config.read_text())["data"]["dataset"]
 
@@ -190,20 +200,12 @@ def test_fit_writes_best_and_last_checkpoints_and_csv_metrics(run):
     assert "last.ckpt" in names and any(n.startswith("best-epoch=0-val_loss=") for n in names)
     logged = pd.read_csv(run["dir"] / "metrics.csv")
     assert {"val_loss", "val_mse", "val_mae"} <= set(logged.columns)
-    checkpoint = torch.load(run["dir"] / "checkpoints" / "last.ckpt", weights_only=True)
+    checkpoint = torch.load(last_checkpoint(run), weights_only=True)
     assert checkpoint["datamodule_hyper_parameters"]["dataset"] == "melbourne_temp"
 
 
 def test_test_writes_the_protocol_metrics(run):
-    cli = lightning_main(
-        [
-            "test",
-            "--config",
-            str(run["dir"] / "config.yaml"),
-            "--ckpt_path",
-            str(run["dir"] / "checkpoints" / "last.ckpt"),
-        ]
-    )
+    cli = lightning_main(from_run("test", run))
     (written,) = run["root"].glob("version_*/test_metrics.json")
     metrics = json.loads(written.read_text())
     assert metrics["protocol"] == "scaled" and metrics["dataset"] == "melbourne_temp"
@@ -216,15 +218,7 @@ def test_test_writes_the_protocol_metrics(run):
 @pytest.fixture(scope="module")
 def predictions(run) -> Path:
     """``tsmem predict`` from the run's last checkpoint: the forecasts file it wrote."""
-    main(
-        [
-            "predict",
-            "--config",
-            str(run["dir"] / "config.yaml"),
-            "--ckpt_path",
-            str(run["dir"] / "checkpoints" / "last.ckpt"),
-        ]
-    )
+    main(from_run("predict", run))
     (written,) = run["root"].glob("version_*/predictions.csv")
     return written
 
@@ -241,14 +235,14 @@ def test_a_cli_checkpoint_loads_into_the_estimator(run, predictions):
     from tsmem.estimators import MemNetForecaster
 
     by_cli = pd.read_csv(predictions, index_col=0, parse_dates=True)["min_temperature"]
-    model = MemNetForecaster.from_checkpoint(str(run["dir"] / "checkpoints" / "last.ckpt"))
+    model = MemNetForecaster.from_checkpoint(str(last_checkpoint(run)))
     assert (model.lookback, model.horizon, model.hops) == (56, 7, 3)
     by_estimator = model.predict()
     assert list(by_estimator.index) == list(by_cli.index)
     np.testing.assert_allclose(by_estimator.to_numpy(), by_cli.to_numpy(), rtol=1e-12)
     # A benchmark's scaler comes from its standard split, which data passed in cannot give.
     with pytest.raises(ValueError, match="registered dataset 'melbourne_temp' with its standard"):
-        MemNetForecaster.from_checkpoint(str(run["dir"] / "checkpoints" / "last.ckpt"), y=by_cli)
+        MemNetForecaster.from_checkpoint(str(last_checkpoint(run)), y=by_cli)
 
 
 def test_an_estimator_checkpoint_loads_back_and_into_lightning(tmp_path):
@@ -421,12 +415,7 @@ def test_model_options_are_described_in_help(capsys):
 
 
 def test_a_checkpoint_that_does_not_fit_the_data_settings_is_refused_up_front(run, capsys):
-    checkpoint = str(run["dir"] / "checkpoints" / "last.ckpt")
-    config = str(run["dir"] / "config.yaml")
-    assert (
-        exit_code(["predict", "--config", config, "--ckpt_path", checkpoint, "--data.lookback=112"])
-        == 2
-    )
+    assert exit_code(from_run("predict", run, "--data.lookback=112")) == 2
     error = capsys.readouterr().err
     assert "data.lookback=112 (the checkpoint was trained with 56)" in error
     assert "config.yaml" in error
@@ -440,8 +429,7 @@ def test_a_checkpoint_for_other_channels_is_a_clear_error(run, tmp_path, capsys)
     fitted = one_epoch_forecaster(lookback=56, horizon=7, window=7).fit(two_channels)
     path = tmp_path / "two_channels.ckpt"
     fitted.to_checkpoint(str(path))
-    argv = ["test", "--config", str(run["dir"] / "config.yaml"), "--ckpt_path", str(path)]
-    assert exit_code(argv) == 2
+    assert exit_code(from_run("test", run, checkpoint=path)) == 2
     error = capsys.readouterr().err
     assert "does not fit the network these settings build" in error
     assert "size mismatch" in error
