@@ -26,3 +26,10 @@ def test_a_backtest_the_data_cannot_hold_is_a_one_line_error(capsys):
         main(["demo", "--dataset", "air_passengers", "--windows", "12"])
     assert stopped.value.code == 2
     assert "error: Series 'passengers' has 144 observations" in capsys.readouterr().err
+
+
+def test_a_zero_horizon_is_refused_not_replaced_by_the_default(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["demo", "--horizon", "0"])
+    assert stopped.value.code == 2
+    assert "horizon, n_windows and step must be >= 1" in capsys.readouterr().err

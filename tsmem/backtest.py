@@ -14,6 +14,17 @@ Examples
 >>> result = backtest(SeasonalNaive(season_length=4), y, horizon=4, n_windows=3)
 >>> float(result.metrics.loc["overall", "mae"])
 0.0
+
+Regressors known in advance, such as Fourier terms of a long season, go in as
+``X`` covering the whole series; each cutoff takes the rows it may use:
+
+>>> from tsmem.estimators import ARIMA, fourier_terms
+>>> days = pd.date_range("2024-01-01", periods=300, freq="D")
+>>> cycle = pd.Series(10 + np.sin(2 * np.pi * np.arange(300) / 50), index=days)
+>>> X = fourier_terms(days, period=50, n_terms=1)
+>>> result = backtest(ARIMA(order=(1, 0, 0), trend="c"), cycle, horizon=25, n_windows=2, X=X)
+>>> float(result.metrics.loc["overall", "mae"]) < 0.01
+True
 """
 
 from __future__ import annotations

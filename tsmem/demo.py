@@ -67,7 +67,17 @@ def demo_models(season_length: int, horizon: int) -> dict[str, object]:
 
 
 def demo_regressors(y: pd.Series, season_length: int) -> pd.DataFrame | None:
-    """Fourier terms of a long season, for the models that take regressors; None otherwise."""
+    """Fourier terms of a long season, for the models that take regressors; None otherwise.
+
+    Examples
+    --------
+    >>> from tsmem.datasets import load_dataset
+    >>> y = load_dataset("melbourne_temp")
+    >>> list(demo_regressors(y, season_length=365).columns)
+    ['sin1_365', 'cos1_365', 'sin2_365', 'cos2_365']
+    >>> demo_regressors(y, season_length=12) is None  # a short season stays in the ARIMA
+    True
+    """
     if season_length <= LONG_SEASON:
         return None
     return fourier_terms(y.index, period=season_length, n_terms=FOURIER_TERMS)
@@ -84,8 +94,8 @@ def run_demo(
     ``horizon`` and ``n_windows`` default to the dataset's entry in :data:`BUNDLED`.
     """
     default_horizon, default_windows = BUNDLED.get(dataset, (14, 12))
-    horizon = horizon or default_horizon
-    n_windows = n_windows or default_windows
+    horizon = default_horizon if horizon is None else horizon
+    n_windows = default_windows if n_windows is None else n_windows
     info = dataset_info(dataset)
     y = fill_missing(load_dataset(dataset), method="interpolate")  # Melbourne misses two days
     print(

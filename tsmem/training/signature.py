@@ -63,10 +63,16 @@ def merge(*groups: Iterable[inspect.Parameter]) -> list[inspect.Parameter]:
 
 
 def with_config_docs(doc: str) -> str:
-    """``doc`` (numpy style, ending in its Parameters section) followed by ``MemNetConfig``'s parameter entries.
+    r"""``doc`` (numpy style, ending in its Parameters section) followed by ``MemNetConfig``'s parameter entries.
 
     jsonargparse reads option descriptions from the class docstring, so this is
     what puts "Number of attention hops" beside ``--model.hops`` in ``tsmem fit --help``.
+
+    Examples
+    --------
+    >>> doc = with_config_docs("A module.\n\nParameters\n----------\nlearning_rate : float\n    Step size.")
+    >>> "learning_rate : float" in doc and "hops : int, default 2" in doc
+    True
     """
     config_doc = inspect.cleandoc(MemNetConfig.__doc__ or "")
     entries = config_doc.split("Parameters\n----------\n", 1)[1]
