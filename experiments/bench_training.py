@@ -75,7 +75,7 @@ class SilentModule(MemNetModule):
 
 def new_module(cfg: MemNetConfig, log: bool = True) -> MemNetModule:
     torch.manual_seed(0)
-    return (MemNetModule if log else SilentModule)(cfg, lr_schedule="none", learning_rate=1e-3)
+    return (MemNetModule if log else SilentModule).from_config(cfg, lr_schedule="none", learning_rate=1e-3)
 
 
 # -- (a) Lightning vs bare loop ------------------------------------------------------------
