@@ -32,7 +32,6 @@ import argparse
 import os
 import platform
 import shlex
-import subprocess
 import sys
 import time
 import warnings
@@ -43,6 +42,7 @@ import pandas as pd
 import statsmodels
 from sklearn.base import clone
 
+from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.datasets import load_dataset, split_borders
 from tsmem.estimators import ETS, AutoARIMA, FitWarning, Naive2, SeasonalNaive, Theta
 from tsmem.metrics import mae, mase, mse, owa, smape
@@ -64,12 +64,7 @@ STATSFORECAST_ETT = {24: 0.028, 48: 0.041, 168: 0.073, 336: 0.095, 720: 0.110}  
 
 
 def provenance() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tsmem", "experiments"], capture_output=True, text=True).stdout
-        commit += " (with uncommitted changes in tsmem/ or experiments/)" if dirty.strip() else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
+    commit = git_commit(watched=("tsmem", "experiments"), short=False)
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     return (
         f"Command: `{command}`\n\n"
@@ -79,15 +74,14 @@ def provenance() -> str:
     )
 
 
-def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
+def frame_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    """``frame`` as a markdown table, floats formatted with ``floatfmt`` (NaN left blank)."""
     def cell(v: object) -> str:
         if isinstance(v, float | np.floating):
             return "" if np.isnan(v) else format(v, floatfmt)
         return str(v)
 
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
+    return markdown_table(frame.columns, [[cell(v) for v in row] for row in frame.itertuples(index=False)])
 
 
 # -- M4 Hourly ------------------------------------------------------------------------------
@@ -197,7 +191,7 @@ def run_m4(args: argparse.Namespace) -> None:
         + ". sMAPE and MASE (m = 24) as M4 defines them, averaged over series; OWA against "
         "the published Naive2 (18.383 / 2.395) and against our Naive2 on the same series.",
         "",
-        markdown_table(result),
+        frame_table(result),
         "",
         "`wall s / series` is the wall time of fit + predict over all series divided by their number "
         f"({args.n_jobs} joblib workers); `fit CPU s / series` the mean time one series' fit took in its worker. "
@@ -206,7 +200,7 @@ def run_m4(args: argparse.Namespace) -> None:
         "",
         "Published references (all 414 series):",
         "",
-        markdown_table(published),
+        frame_table(published),
         "",
     ]
     for row in rows:
@@ -215,11 +209,11 @@ def run_m4(args: argparse.Namespace) -> None:
             continue
         counts = auto.assign(model=auto["order"].astype(str) + auto["seasonal_order"].astype(str)
                              + np.where(auto["trend"] == "c", " + constant", "")).value_counts("model").head(10)
-        lines += [f"{row['model']}'s most frequent choices:", "", markdown_table(counts.rename("series").reset_index()), ""]
+        lines += [f"{row['model']}'s most frequent choices:", "", frame_table(counts.rename("series").reset_index()), ""]
     ets = next((r["table"] for r in rows if r["model"] == "ETS"), None)
     if ets is not None:
         counts = ets.value_counts("model").head(10)
-        lines += ["ETS's most frequent choices:", "", markdown_table(counts.rename("series").reset_index()), ""]
+        lines += ["ETS's most frequent choices:", "", frame_table(counts.rename("series").reset_index()), ""]
     for row in rows:
         for message in row["warnings"]:
             lines += [f"FitWarning ({row['model']}): {message}", ""]
@@ -321,7 +315,7 @@ def run_etth1(args: argparse.Namespace) -> None:
         "(`root_check=\"expanded\", max_order=None`: R's and statsforecast's root check and unbounded "
         "stepwise search; statsforecast's AutoARIMA chose (5,1,2)(2,0,0)[24] on the same rows).",
         "",
-        markdown_table(fit_table.drop(columns="parameters"), ".4g"),
+        frame_table(fit_table.drop(columns="parameters"), ".4g"),
         "",
         *[f"- {f['model']}: {f['parameters']}" for f in fits],
         "",
@@ -336,7 +330,7 @@ def run_etth1(args: argparse.Namespace) -> None:
         "earlier, on the same windows; Informer's ARIMA and statsforecast's AutoARIMA as published/measured "
         "elsewhere (see the brief).",
         "",
-        markdown_table(result, ".4f"),
+        frame_table(result, ".4f"),
         "",
         *notes,
     ]

@@ -39,6 +39,7 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
+from tsmem.benchmarks.provenance import markdown_table
 from tsmem.nn import MemNetConfig
 from tsmem.training import MemNetModule
 
@@ -235,12 +236,6 @@ def bench_scaling(slot_counts, hop_counts, batch_size, steps, warmup) -> list[di
 # -- report ---------------------------------------------------------------------------------
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def _bare_ms(over: list[dict], batch_size: int) -> float:
     return next(
         r["ms_per_step"] for r in over if r["variant"] == "bare" and r["batch_size"] == batch_size
@@ -291,7 +286,7 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
                 ]
             )
     out.append(
-        table(["batch", "loop", "ms/step", "samples/s", "time vs bare", "extra ms/step"], body)
+        markdown_table(["batch", "loop", "ms/step", "samples/s", "time vs bare", "extra ms/step"], body)
     )
     overhead = {bs: extra[bs]["lightning"] / _bare_ms(over, bs) for bs in extra}
     worst_bs = max(overhead, key=overhead.get)
@@ -338,7 +333,7 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
             ]
             for r in sec_rows
         ]
-        out += [f"### {label}", "", table(["N", "K", "lookback", "ms/step", "vs first"], body), ""]
+        out += [f"### {label}", "", markdown_table(["N", "K", "lookback", "ms/step", "vs first"], body), ""]
     return "\n".join(out)
 
 

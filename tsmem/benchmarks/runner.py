@@ -12,7 +12,6 @@ import argparse
 import os
 import platform
 import shlex
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -24,6 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from tsmem.benchmarks import report
+from tsmem.benchmarks.provenance import git_commit
 from tsmem.benchmarks.suite import BENCHMARKS, quick
 from tsmem.benchmarks.zoo import ModelSpec, get_model
 
@@ -81,7 +81,7 @@ def run_cells(
         for seed in (seeds if spec.kind == "neural" else seeds[:1])
         if (model, str(horizon), str(seed)) not in done
     ]
-    commit = _git_commit()
+    commit = git_commit()
     columns = [*KEY, *protocol.metrics, *DETAILS]  # fixed, so appended rows line up
     for model, horizon, seed in (bar := tqdm(cells, desc=desc, unit="cell")):
         bar.set_postfix_str(f"{model} h={horizon} seed={seed}")
@@ -107,15 +107,6 @@ def _header(rerun: str, protocol, quick_mode: bool) -> str:
         + "".join(f", {name} {value}" for name, value in settings.options) + ".",
         "QUICK MODE: fewer horizons/series/epochs and only cheap models; not comparable to the full run." if quick_mode else "",
     ]).strip()
-
-
-def _git_commit() -> str:
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tsmem"], capture_output=True, text=True).stdout.strip()
-        return sha + (" (tsmem/ had uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> None:
