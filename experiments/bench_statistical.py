@@ -49,6 +49,9 @@ from tsmem.metrics import mae, mase, mse, owa, smape
 
 RESULTS = Path(__file__).resolve().parent / "results"
 M4_HORIZON, M4_SEASON = 48, 24
+#: M4 subsets: (horizon, season length of the models and of MASE, published Naive2 sMAPE and MASE).
+#: M4 treats weekly data as non-seasonal (its Naive2, sNaive and MASE use m = 1).
+M4_SETS = {"m4_hourly": (48, 24, 18.383, 2.395), "m4_weekly": (13, 1, 9.161, 2.777)}
 PUBLISHED_M4 = {  # Hourly sMAPE, MASE, OWA from M4's "Evaluation and Ranks" sheet
     "Naive2": (18.383, 2.395, 1.000),
     "sNaive": (13.912, 1.193, 0.627),
@@ -87,22 +90,24 @@ def frame_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
 # -- M4 Hourly ------------------------------------------------------------------------------
 
 
-def m4_models(n_jobs: int, time_budget: float | None) -> dict[str, object]:
+def m4_models(n_jobs: int, time_budget: float | None, season: int = M4_SEASON) -> dict[str, object]:
     return {
-        "SeasonalNaive": SeasonalNaive(season_length=M4_SEASON),
-        "Naive2": Naive2(season_length=M4_SEASON),
-        "AutoARIMA": AutoARIMA(season_length=M4_SEASON, time_budget=time_budget, n_jobs=n_jobs),
+        "SeasonalNaive": SeasonalNaive(season_length=season),
+        "Naive2": Naive2(season_length=season),
+        "AutoARIMA": AutoARIMA(season_length=season, time_budget=time_budget, n_jobs=n_jobs),
         # R's (and statsforecast's) rules: expanded-polynomial root check, no max_order when stepwise
         "AutoARIMA, R's rules": AutoARIMA(
-            season_length=M4_SEASON, root_check="expanded", max_order=None, time_budget=time_budget, n_jobs=n_jobs
+            season_length=season, root_check="expanded", max_order=None, time_budget=time_budget, n_jobs=n_jobs
         ),
-        "ETS": ETS(season_length=M4_SEASON, time_budget=time_budget, n_jobs=n_jobs),
-        "Theta": Theta(season_length=M4_SEASON, n_jobs=n_jobs),
+        "ETS": ETS(season_length=season, time_budget=time_budget, n_jobs=n_jobs),
+        "Theta": Theta(season_length=season, n_jobs=n_jobs),
     }
 
 
-def run_m4(args: argparse.Namespace) -> None:
-    data = load_dataset("m4_hourly")
+def run_m4(args: argparse.Namespace, dataset: str = "m4_hourly") -> None:
+    horizon, season, naive2_smape, naive2_mase = M4_SETS[dataset]
+    title = "M4 " + dataset.removeprefix("m4_").title()
+    data = load_dataset(dataset)
     ids = data["unique_id"].unique()
     if args.all:
         chosen = list(ids)
@@ -116,13 +121,13 @@ def run_m4(args: argparse.Namespace) -> None:
             f"the same series for every model); rerun with `--all` for all of them"
         )
     frame = data[data["unique_id"].isin(chosen)]
-    train = _head(frame, M4_HORIZON)
-    test = frame.groupby("unique_id", sort=False).tail(M4_HORIZON)
+    train = _head(frame, horizon)
+    test = frame.groupby("unique_id", sort=False).tail(horizon)
     actual = {sid: g["y"].to_numpy() for sid, g in test.groupby("unique_id", sort=False)}
     history = {sid: g["y"].to_numpy() for sid, g in train.groupby("unique_id", sort=False)}
-    print(f"M4 Hourly: {sample_note}", flush=True)
+    print(f"{title}: {sample_note}", flush=True)
 
-    models = m4_models(args.n_jobs, args.time_budget)
+    models = m4_models(args.n_jobs, args.time_budget, season)
     if args.models:
         models = {k: v for k, v in models.items() if k in args.models or k == "Naive2"}
     forecasts, rows, details = {}, [], []
@@ -137,7 +142,7 @@ def run_m4(args: argparse.Namespace) -> None:
                 warnings.simplefilter("always", FitWarning)
                 model.fit(part)
             warned += [str(w.message) for w in caught if issubclass(w.category, FitWarning)]
-            predictions.append(model.predict(horizon=M4_HORIZON))
+            predictions.append(model.predict(horizon=horizon))
             if hasattr(model, "models_"):
                 tables.append(model.models_)
             print(f"  {name}: {min((k + 1) * args.chunk, len(chosen))}/{len(chosen)} series, "
@@ -152,18 +157,21 @@ def run_m4(args: argparse.Namespace) -> None:
     for row in rows:
         name = row["model"]
         smapes = [smape(actual[s], forecasts[name][s]) for s in chosen]
-        mases = [mase(actual[s], forecasts[name][s], history[s], M4_SEASON) for s in chosen]
+        mases = [mase(actual[s], forecasts[name][s], history[s], season) for s in chosen]
         n2_smape = np.mean([smape(actual[s], naive2[s]) for s in chosen])
-        n2_mase = np.mean([mase(actual[s], naive2[s], history[s], M4_SEASON) for s in chosen])
-        details += [{"model": name, "unique_id": s, "smape": a, "mase": b} for s, a, b in zip(chosen, smapes, mases, strict=True)]
+        n2_mase = np.mean([mase(actual[s], naive2[s], history[s], season) for s in chosen])
         table = row["table"]
+        details += [
+            {"model": name, "unique_id": s, "smape": a, "mase": b, **_choice(table, s)}
+            for s, a, b in zip(chosen, smapes, mases, strict=True)
+        ]
         summary.append(
             {
                 "model": name,
                 "series": len(chosen),
                 "sMAPE": np.mean(smapes),
                 "MASE": np.mean(mases),
-                "OWA (published Naive2)": owa(np.mean(smapes), np.mean(mases), 18.383, 2.395),
+                "OWA (published Naive2)": owa(np.mean(smapes), np.mean(mases), naive2_smape, naive2_mase),
                 "OWA (Naive2, same series)": owa(np.mean(smapes), np.mean(mases), n2_smape, n2_mase),
                 "wall s": row["wall_s"],
                 "wall s / series": row["wall_s"] / len(chosen),
@@ -174,22 +182,23 @@ def run_m4(args: argparse.Namespace) -> None:
         )
         print(f"{name}: sMAPE {np.mean(smapes):.3f}  MASE {np.mean(mases):.3f}  wall {row['wall_s']:.0f} s", flush=True)
     result = pd.DataFrame(summary)
-    stem = "statistical_m4_hourly" + ("_quick" if args.quick else "")
+    stem = f"statistical_{dataset}{args.tag}" + ("_quick" if args.quick else "")
     result.to_csv(RESULTS / f"{stem}.csv", index=False)
     pd.DataFrame(details).to_csv(RESULTS / f"{stem}_series.csv", index=False)
 
+    references = PUBLISHED_M4 if dataset == "m4_hourly" else {"Naive2": (naive2_smape, naive2_mase, 1.0)}
     published = pd.DataFrame(
-        [{"reference": k, "sMAPE": v[0], "MASE": v[1], "OWA": v[2]} for k, v in PUBLISHED_M4.items()]
+        [{"reference": k, "sMAPE": v[0], "MASE": v[1], "OWA": v[2]} for k, v in references.items()]
     )
     lines = [
-        "# Statistical baselines on M4 Hourly (h = 48)",
+        f"# Statistical baselines on {title} (h = {horizon})",
         "",
         provenance(),
         f"Series: {sample_note}. Every model is fitted per series on the training part "
-        f"(all points before the last 48) with `n_jobs={args.n_jobs}`"
+        f"(all points before the last {horizon}) with `n_jobs={args.n_jobs}`"
         + (f", `time_budget={args.time_budget}` s per series" if args.time_budget else "")
-        + ". sMAPE and MASE (m = 24) as M4 defines them, averaged over series; OWA against "
-        "the published Naive2 (18.383 / 2.395) and against our Naive2 on the same series.",
+        + f". sMAPE and MASE (m = {season}) as M4 defines them, averaged over series; OWA against "
+        f"the published Naive2 ({naive2_smape} / {naive2_mase}) and against our Naive2 on the same series.",
         "",
         frame_table(result),
         "",
@@ -221,6 +230,15 @@ def run_m4(args: argparse.Namespace) -> None:
     print(result.to_string(index=False))
 
 
+def _choice(table: pd.DataFrame | None, sid: object) -> dict[str, object]:
+    """The model a series got (orders, AICc, candidates, seconds), for the per-series CSV."""
+    if table is None or sid not in table.index:
+        return {}
+    row = table.loc[sid]
+    keys = ("order", "seasonal_order", "trend", "model", "aicc", "n_models", "seconds")
+    return {k: (str(row[k]) if isinstance(row[k], tuple) else row[k]) for k in keys if k in row.index}
+
+
 def _head(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """Every series without its last ``horizon`` rows."""
     position = frame.groupby("unique_id", sort=False).cumcount(ascending=False)
@@ -230,9 +248,9 @@ def _head(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
 # -- ETTh1 ------------------------------------------------------------------------------------
 
 
-def run_etth1(args: argparse.Namespace) -> None:
-    data = load_dataset("etth1")
-    _, train_end, val_end, test_end = split_borders("etth1", len(data))
+def run_etth1(args: argparse.Namespace, dataset: str = "etth1") -> None:
+    data = load_dataset(dataset)
+    _, train_end, val_end, test_end = split_borders(dataset, len(data))
     ot = data["OT"].to_numpy()[:test_end]
     mean, std = ot[:train_end].mean(), ot[:train_end].std()  # StandardScaler: ddof = 0
     y = (ot - mean) / std
@@ -278,7 +296,7 @@ def run_etth1(args: argparse.Namespace) -> None:
             "largest gap to predict(y=y[:o])": gap,
             "parameters": ", ".join(f"{k} {v:.3f}" for k, v in model.params_.iloc[0].dropna().items()),
         })
-        print(f"ETTh1 {name}: {label}, fit {fit_seconds:.0f} s, paths {path_seconds:.1f} s, gap {gap:.1e}", flush=True)
+        print(f"{dataset} {name}: {label}, fit {fit_seconds:.0f} s, paths {path_seconds:.1f} s, gap {gap:.1e}", flush=True)
 
     rows = []
     for h in horizons:
@@ -295,18 +313,21 @@ def run_etth1(args: argparse.Namespace) -> None:
             "naive MAE": mae(targets, naive),
             "seasonal naive MSE": mse(targets, seasonal),
             "seasonal naive MAE": mae(targets, seasonal),
-            "Informer ARIMA MSE": INFORMER_ARIMA[h][0],
-            "Informer ARIMA MAE": INFORMER_ARIMA[h][1],
-            "statsforecast AutoARIMA MSE": STATSFORECAST_ETT[h],
         })
+        if dataset == "etth1":  # published / measured elsewhere for ETTh1 only
+            row.update({
+                "Informer ARIMA MSE": INFORMER_ARIMA[h][0],
+                "Informer ARIMA MAE": INFORMER_ARIMA[h][1],
+                "statsforecast AutoARIMA MSE": STATSFORECAST_ETT[h],
+            })
         rows.append(row)
         print("  " + "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
     result = pd.DataFrame(rows)
-    stem = "statistical_etth1" + ("_quick" if args.quick else "")
+    stem = f"statistical_{dataset}{args.tag}" + ("_quick" if args.quick else "")
     result.to_csv(RESULTS / f"{stem}.csv", index=False)
     fit_table = pd.DataFrame(fits)
     lines = [
-        "# ARIMA on ETTh1 (univariate OT), Informer protocol",
+        f"# ARIMA on {dataset.replace('etth', 'ETTh')} (univariate OT), Informer protocol",
         "",
         provenance(),
         f"Standardised with the mean and standard deviation of the train rows [0, {train_end}) "
@@ -340,7 +361,10 @@ def run_etth1(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", choices=("m4_hourly", "etth1", "both"), default="both")
+    parser.add_argument(
+        "--dataset", choices=("m4_hourly", "m4_weekly", "etth1", "etth2", "both"), default="both",
+        help="both = m4_hourly and etth1",
+    )
     parser.add_argument("--quick", action="store_true", help="8 M4 series, ETTh1 horizons 24 and 48 only")
     parser.add_argument("--all", action="store_true", help="all 414 M4 series")
     parser.add_argument("--sample", type=int, default=100, help="M4 series in the fixed random sample")
@@ -349,13 +373,14 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=50, help="M4 series per fit call (progress granularity)")
     parser.add_argument("--time-budget", type=float, default=None, help="seconds per series for AutoARIMA/ETS")
     parser.add_argument("--models", nargs="*", help="M4 models to run (Naive2 always runs)")
+    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _autoarima)")
     args = parser.parse_args()
     os.environ.setdefault("TSMEM_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.dataset in ("m4_hourly", "both"):
-        run_m4(args)
-    if args.dataset in ("etth1", "both"):
-        run_etth1(args)
+    if args.dataset in ("m4_hourly", "m4_weekly", "both"):
+        run_m4(args, "m4_hourly" if args.dataset == "both" else args.dataset)
+    if args.dataset in ("etth1", "etth2", "both"):
+        run_etth1(args, "etth1" if args.dataset == "both" else args.dataset)
 
 
 if __name__ == "__main__":
