@@ -10,7 +10,8 @@ controller alone (hops=0) is the "no memory" reference.
     python experiments/ablation.py m4 --seeds 0 1 --n-series 100
     python experiments/ablation.py etth1 --quick            # minutes
 
-Results go to experiments/results/ablation_<dataset>.csv (resumable) and .md.
+Results go to experiments/results/ablation_<dataset>.csv (resumable) and .md; --quick runs
+to the git-ignored runs/experiments/, --results DIR anywhere.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tsmem.benchmarks.outputs import results_dir
 from tsmem.benchmarks.protocols import WindowProtocol
 from tsmem.benchmarks.report import runs_section
 from tsmem.benchmarks.runner import _header, run_cells
@@ -91,11 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
-    parser.add_argument("--results", default="experiments/results")
+    parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
+                        "with --quick the git-ignored runs/experiments)")
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"))
     args = parser.parse_args(argv)
     protocol = protocol_for(args.dataset, args.quick, args.n_series, args.data_dir)
-    folder = Path(args.results)
+    folder = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"ablation_{args.dataset}" + ("_quick" if args.quick else "")
     csv_path = folder / f"{stem}.csv"
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         *runs_section(results),
     ])
     (folder / f"{stem}.md").write_text(text + "\n")
-    print(text)
+    print(text + f"\nwritten to {folder / stem}.md and .csv")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from tsmem.benchmarks import report
+from tsmem.benchmarks.outputs import results_dir
 from tsmem.benchmarks.provenance import git_commit
 from tsmem.benchmarks.suite import BENCHMARKS, quick
 from tsmem.benchmarks.zoo import ModelSpec, get_model
@@ -115,7 +116,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> No
     parser.add_argument("--models", nargs="+", help="a subset of the benchmark's models")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds for the neural models")
     parser.add_argument("--quick", action="store_true", help="a minutes-long smoke version")
-    parser.add_argument("--results", default="experiments/results", help="folder for the .csv and .md files")
+    parser.add_argument("--results", help="folder for the .csv and .md files (default experiments/results; "
+                        "with --quick the git-ignored runs/experiments)")
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"), help="benchmark data (default $TSMEM_DATA_DIR)")
     parser.add_argument("--n-series", type=int, help="M4: a fixed random sample of this many series")
     parser.add_argument("--report-only", action="store_true", help="rewrite the .md from the .csv, run nothing")
@@ -123,6 +125,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> No
     names = list(BENCHMARKS) if "all" in args.benchmarks else args.benchmarks
     command = " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
     for name in names:
-        path = run(name, args.models, args.seeds, args.results, args.quick, args.data_dir, args.n_series, command,
+        folder = results_dir(args.results, args.quick)
+        path = run(name, args.models, args.seeds, folder, args.quick, args.data_dir, args.n_series, command,
                    args.report_only)
-        print(f"{name}: report written to {path}")
+        print(path.read_text().rstrip() + f"\n\n{name}: report written to {path}\n", flush=True)
