@@ -41,6 +41,7 @@ from tqdm.auto import tqdm
 from tsmem import metrics as tsm
 from tsmem.data.convert import to_panel
 from tsmem.data.panel import Panel, quantile_column
+from tsmem.data.validate import check_int
 from tsmem.estimators.base import BaseForecaster
 
 
@@ -98,9 +99,9 @@ def backtest(
         Names from :data:`tsmem.metrics.METRICS`; ``"mase"`` scales by the in-sample
         seasonal naive error with lag ``season_length``.
     season_length
-        Season for MASE.
+        Season for MASE (a positive integer).
     quantiles
-        Quantile levels to forecast as well (the estimator must support them).
+        Quantile levels in (0, 1) to forecast as well (the estimator must support them).
     progress
         Show a progress bar (default: only in an interactive terminal).
     X
@@ -111,11 +112,16 @@ def backtest(
         Fourier terms (:func:`tsmem.estimators.fourier_terms`): the backtest
         hands the model ``X`` at the forecast steps as if it were known then.
     """
+    if not isinstance(estimator, BaseForecaster):
+        raise TypeError(f"estimator must be a tsmem forecaster (e.g. Naive()), not {type(estimator).__name__}.")
+    horizon, n_windows = check_int(horizon, "horizon"), check_int(n_windows, "n_windows")
+    step = horizon if step is None else check_int(step, "step")
+    season_length = check_int(season_length, "season_length")
+    metrics = _check_metrics(metrics)
+    levels = estimator._check_quantiles(quantiles)
     panel = to_panel(y)
-    step = horizon if step is None else step
     cutoffs = _cutoffs(panel, horizon, n_windows, step)
     every = _refit_every(refit, n_windows)
-    levels = tuple(sorted(quantiles)) if quantiles else ()
     parts, points, model = [], [], None
     hide_bar = None if progress is None else not progress  # None: tqdm shows it on a terminal only
     for k in tqdm(range(n_windows), desc="backtest", disable=hide_bar):
@@ -154,9 +160,17 @@ def _score(
 
 
 # -- helpers ----------------------------------------------------------------------
+def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    names = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    if not names:
+        raise ValueError("metrics is empty: name at least one, e.g. metrics=('mae',).")
+    for name in names:
+        if name != "mase":
+            tsm.get_metric(name)  # a clear error for an unknown name
+    return names
+
+
 def _cutoffs(panel: Panel, horizon: int, n_windows: int, step: int) -> np.ndarray:
-    if n_windows < 1 or step < 1 or horizon < 1:
-        raise ValueError(f"horizon, n_windows and step must be >= 1, got {horizon}, {n_windows}, {step}.")
     back = horizon + step * np.arange(n_windows - 1, -1, -1)  # steps from the end, oldest first
     cutoffs = panel.lengths[:, None] - back[None, :]  # (S, n_windows) history lengths
     short = np.flatnonzero(cutoffs[:, 0] < 1)
@@ -175,7 +189,7 @@ def _refit_every(refit: bool | int, n_windows: int) -> int:
         return 1
     if refit is False or refit == 0:
         return 0
-    if not isinstance(refit, int | np.integer) or refit < 0:
+    if not isinstance(refit, int | np.integer) or refit < 0:  # bool is handled above
         raise ValueError(f"refit must be True, False or a positive int, got {refit!r}.")
     return int(refit)
 

@@ -42,6 +42,7 @@ __all__ = [
     "mape",
     "mase",
     "mse",
+    "naive2_forecast",
     "owa",
     "pinball_loss",
     "rmse",
@@ -56,8 +57,18 @@ __all__ = [
 
 
 def _finite_array(values: ArrayLike, name: str) -> np.ndarray:
-    """``values`` as a non-empty float array of finite numbers, or a ValueError."""
-    array = np.asarray(values, dtype=float)
+    """``values`` as a non-empty float array of finite numbers, or a clear error.
+
+    A ``TypeError`` for what is not real numbers (strings, None, complex), a
+    ``ValueError`` for an empty array or NaN/inf.
+    """
+    raw = np.asarray(values)
+    if np.iscomplexobj(raw) or raw.dtype == bool or not (np.issubdtype(raw.dtype, np.number) or raw.dtype == object):
+        raise TypeError(f"{name} must hold real numbers, got dtype {raw.dtype} (e.g. {raw.ravel()[:1].tolist()}).")
+    try:
+        array = raw.astype(float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold real numbers only; it holds {raw.ravel()[:3].tolist()}...") from None
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}).")
     if not np.isfinite(array).all():
@@ -416,6 +427,43 @@ def m4_scores(
     return scores
 
 
+def naive2_forecast(y_train: ArrayLike, horizon: int, season_length: int) -> np.ndarray:
+    """M4's Naive2 benchmark, the reference of :func:`owa`: a seasonally adjusted naive forecast.
+
+    The series counts as seasonal when it has at least three seasons and its
+    autocorrelation at lag ``m`` passes M4's 90% test,
+    ``|r_m| > 1.645·sqrt((1 + 2·Σ_{k<m} r_k²) / T)``; it is then adjusted by a
+    classical multiplicative decomposition (additive when it has values <= 0),
+    forecast by its last adjusted value and reseasonalised. Here so that
+    metric code (the training callbacks) can score OWA without the estimators;
+    :class:`tsmem.estimators.Naive2` is the same forecast behind ``fit``/``predict``.
+
+    Examples
+    --------
+    >>> naive2_forecast([1.0, 2.0, 3.0], horizon=2, season_length=1).tolist()
+    [3.0, 3.0]
+    """
+    # statsmodels only here: `import tsmem.metrics` stays light.
+    from statsmodels.tsa.seasonal import seasonal_decompose
+    from statsmodels.tsa.stattools import acf
+
+    y = _finite_array(y_train, "y_train").reshape(-1)
+    m, n = season_length, len(y)
+    seasonal = m > 1 and n >= 3 * m and np.ptp(y) > 0
+    if seasonal:
+        r = acf(y, nlags=m, fft=False)[1:]  # r[k-1] is the autocorrelation at lag k
+        seasonal = abs(r[m - 1]) > 1.645 * np.sqrt((1 + 2 * np.sum(r[: m - 1] ** 2)) / n)
+    if not seasonal:
+        return np.full(horizon, y[-1])
+    multiplicative = bool((y > 0).all())
+    model = "multiplicative" if multiplicative else "additive"
+    indices = seasonal_decompose(y, model=model, period=m).seasonal[:m]
+    phase_in, phase_out = indices[np.arange(n) % m], indices[(n + np.arange(horizon)) % m]
+    if multiplicative:
+        return np.full(horizon, (y / phase_in)[-1]) * phase_out
+    return np.full(horizon, (y - phase_in)[-1]) + phase_out
+
+
 # ---------------------------------------------------------------------------
 # LSTNet scores
 # ---------------------------------------------------------------------------
@@ -684,7 +732,7 @@ def get_metric(name: str) -> Callable[[ArrayLike, ArrayLike], float]:
     >>> get_metric("MAE")([1.0, 2.0], [2.0, 4.0])
     1.5
     """
-    key = name.lower() if isinstance(name, str) else name
+    key = name.lower() if isinstance(name, str) else None
     if key not in METRICS:
         raise ValueError(f"Unknown metric {name!r}; choose one of {sorted(METRICS)}.")
     return METRICS[key]

@@ -40,6 +40,7 @@ def to_panel(
     needed_by: str = "this model",
     label: str = "y",
     allow_nan: bool = False,
+    extendable: bool = False,
 ) -> Panel:
     """Convert user input to a :class:`Panel`, raising a clear ``ValueError`` on bad data.
 
@@ -55,6 +56,9 @@ def to_panel(
         What to call the input in messages (``"y"`` or ``"X"``).
     allow_nan
         Accept NaN (not inf) values; only for inputs that may legitimately miss values.
+    extendable
+        Every series must have a known frequency, so its forecasts get future
+        timestamps (a lone timestamp has none unless the other series lend theirs).
     """
     if isinstance(y, Panel):
         panel = y
@@ -75,6 +79,12 @@ def to_panel(
         if allow_nan:
             values = np.where(np.isnan(values), 0.0, values)
         check_finite(values, index, where)
+        if extendable and isinstance(index, pd.DatetimeIndex) and index.freq is None:
+            raise ValueError(
+                f"{where} has a single timestamp ({index[0]}), so its frequency is unknown and "
+                "its forecasts have no timestamps. Pass a longer history, or set the frequency, "
+                "e.g. y.index = pd.DatetimeIndex(y.index, freq='D')."
+            )
     return panel
 
 
@@ -109,6 +119,11 @@ def _from_array(y: np.ndarray, label: str) -> Panel:
             f"{label} as an array must be 1-D (one series) or 2-D (time, channels), "
             f"got shape {y.shape}. For many series pass a long DataFrame (unique_id, ds, y)."
         )
+    if np.issubdtype(y.dtype, np.complexfloating):
+        raise TypeError(
+            f"{label} holds complex numbers (dtype {y.dtype}); tsmem forecasts real values. "
+            "Pass the real part, the modulus or both as channels."
+        )
     if not np.issubdtype(y.dtype, np.number) or y.dtype == bool:
         raise ValueError(f"{label} must hold numbers, got an array of dtype {y.dtype}.")
     if y.ndim == 1:
@@ -136,6 +151,7 @@ def _from_long(y: pd.DataFrame, label: str) -> Panel:
     if len(y) == 0:
         raise ValueError(f"{label} is empty: pass at least one observation.")
     check_numeric(y[[TARGET_COL]], label)
+    _check_no_missing_keys(y, label)
     times = y[TIME_COL]
     if not (pd.api.types.is_datetime64_any_dtype(times) or pd.api.types.is_integer_dtype(times)):
         raise ValueError(
@@ -149,7 +165,34 @@ def _from_long(y: pd.DataFrame, label: str) -> Panel:
         values.append(group[TARGET_COL].to_numpy(dtype=np.float64, copy=True).reshape(-1, 1))
         ids.append(series_id)
     _check_same_frequency(indexes, ids, label)
-    return Panel(tuple(values), tuple(indexes), tuple(ids), (TARGET_COL,), "long")
+    return Panel(tuple(values), tuple(_lend_frequency(indexes)), tuple(ids), (TARGET_COL,), "long")
+
+
+def _check_no_missing_keys(y: pd.DataFrame, label: str) -> None:
+    """Refuse rows with no series id or no timestamp (groupby would drop them silently)."""
+    for column in (ID_COL, TIME_COL):
+        missing = np.flatnonzero(y[column].isna().to_numpy())
+        if len(missing):
+            rows = list(y.index[missing[:5]])
+            raise ValueError(
+                f"{label} has {len(missing)} row(s) with a missing {column!r} (NaN/None/NaT), "
+                f"at index label(s) {rows}{' ...' if len(missing) > 5 else ''}. Fill in "
+                f"{column!r} or drop those rows, e.g. y.dropna(subset=[{column!r}])."
+            )
+
+
+def _lend_frequency(indexes: list[pd.Index]) -> list[pd.Index]:
+    """Give a one-timestamp series the frequency its siblings share, when it fits."""
+    freqs = {ix.freq for ix in indexes if isinstance(ix, pd.DatetimeIndex) and ix.freq is not None}
+    if len(freqs) != 1:
+        return indexes
+    (freq,) = freqs
+    lent = []
+    for ix in indexes:
+        if isinstance(ix, pd.DatetimeIndex) and ix.freq is None and freq.is_on_offset(ix[0]):
+            ix = pd.DatetimeIndex(ix, freq=freq)
+        lent.append(ix)
+    return lent
 
 
 def _check_same_frequency(indexes: list[pd.Index], ids: list[Hashable], label: str) -> None:

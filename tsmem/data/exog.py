@@ -58,6 +58,7 @@ def _rows(X: pd.DataFrame, wanted: pd.Index, label: str) -> np.ndarray:
     check_numeric(X, label)
     if X.index.has_duplicates:
         raise ValueError(f"{label} has duplicate timestamps; keep one row per timestamp.")
+    _check_same_timezone(X.index, wanted, label)
     missing = wanted.difference(X.index)
     if len(missing):
         raise ValueError(
@@ -68,3 +69,16 @@ def _rows(X: pd.DataFrame, wanted: pd.Index, label: str) -> np.ndarray:
     values = X.loc[wanted].to_numpy(dtype=np.float64)
     check_finite(values, wanted, label)
     return values
+
+
+def _check_same_timezone(have: pd.Index, wanted: pd.Index, label: str) -> None:
+    """Timestamps with and without a time zone never match: say so rather than "missing"."""
+    have_tz, wanted_tz = getattr(have, "tz", None), getattr(wanted, "tz", None)
+    if isinstance(have, pd.DatetimeIndex) and isinstance(wanted, pd.DatetimeIndex) and (have_tz is None) != (
+        wanted_tz is None
+    ):
+        raise ValueError(
+            f"Time zone mismatch: {label} has timestamps {'in ' + str(have_tz) if have_tz else 'without a time zone'} "
+            f"but y's are {'in ' + str(wanted_tz) if wanted_tz else 'without a time zone'}. Use the same "
+            "convention for both, e.g. X.index = X.index.tz_localize(None) or y's index.tz_localize('UTC')."
+        )

@@ -45,9 +45,15 @@ def regular_index(index: pd.Index, label: str) -> pd.Index:
 
 
 def check_numeric(frame: pd.DataFrame, label: str) -> None:
-    """Raise when a column is not numeric (bool and object columns included)."""
+    """Raise when a column is not real-valued (bool, object and complex columns included)."""
     for column in frame.columns:
         dtype = frame[column].dtype
+        if pd.api.types.is_complex_dtype(dtype):
+            # Casting to float would drop the imaginary part with only a numpy warning.
+            raise TypeError(
+                f"Column {column!r} of {label} holds complex numbers (dtype {dtype}); tsmem "
+                "forecasts real values. Pass the real part, the modulus or both as channels."
+            )
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise ValueError(
                 f"Column {column!r} of {label} is not numeric (dtype {dtype}). "
@@ -80,6 +86,48 @@ def check_length(n_obs: int, min_length: int, label: str, needed_by: str) -> Non
             f"{label} has {n_obs} observations but {needed_by} needs at least {min_length}. "
             "Pass a longer history or choose smaller settings."
         )
+
+
+def check_int(value: object, name: str, minimum: int = 1) -> int:
+    """``value`` as an ``int`` when it is an integer >= ``minimum``, else a clear error.
+
+    A ``TypeError`` for a non-integer (``"12"``, ``1.5``, ``True``), a ``ValueError``
+    for one below ``minimum``.
+
+    Examples
+    --------
+    >>> check_int(3, "horizon")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def isolated_spikes(values: np.ndarray, ratio: float = 1000.0) -> np.ndarray:
+    """Positions of values that jump ``ratio`` times the usual step away and straight back.
+
+    The usual step is the median of ``|diff(values)|`` (the median ``|value|``
+    when that is 0). A spike's two neighbours must agree with each
+    other, so steady growth, level shifts and intermittent demand are not spikes.
+
+    Examples
+    --------
+    >>> isolated_spikes(np.array([1.0, 2.0, 1.0, 1e9, 2.0, 1.0, 2.0])).tolist()
+    [3]
+    """
+    if len(values) < 3:
+        return np.array([], dtype=int)
+    with np.errstate(over="ignore", invalid="ignore"):  # steps between values near 1e308
+        steps = np.abs(np.diff(values))
+        usual = np.median(steps) or np.median(np.abs(values))
+        if not usual > 0:
+            return np.array([], dtype=int)
+        middle, before, after = values[1:-1], values[:-2], values[2:]
+        jump = np.minimum(np.abs(middle - before), np.abs(middle - after))
+        return np.flatnonzero((jump > ratio * usual) & (np.abs(before - after) < jump / 10)) + 1
 
 
 # -- helpers -----------------------------------------------------------------
