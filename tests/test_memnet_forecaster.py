@@ -11,7 +11,7 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from tsmem.estimators import MemNetForecaster, SeasonalNaive
+from tsmem.estimators import MemNetForecaster
 
 matplotlib.use("Agg")
 
@@ -32,16 +32,42 @@ def fitted():
     return MemNetForecaster(**SMALL).fit(noisy_daily_cycle())
 
 
-def test_beats_seasonal_naive_on_a_noisy_seasonal_series():
-    y = noisy_daily_cycle(1200, seed=1)
-    train, test = y.iloc[:-24], y.iloc[-24:]
+def two_cycles(n: int = 1200, seed: int = 1) -> pd.Series:
+    """A daily shape, a 17-hour cycle and noise: no per-hour average of past days can follow both."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = (5 + 2 * np.sin(2 * np.pi * t / 24) + np.cos(4 * np.pi * t / 24)
+              + 1.5 * np.sin(2 * np.pi * t / 17) + rng.normal(0, 0.5, n))
+    return pd.Series(values, index=pd.date_range("2024-01-01", periods=n, freq="h"), name="load")
+
+
+def simple_forecasts(history: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    """Rules with no learning: the mean of the last k periods at each phase (k = 1: seasonal naive)."""
+    phase = np.arange(horizon)
+    return {
+        f"mean of last {k} x {m} h": history[-m * k :].reshape(k, m).mean(axis=0)[phase % m]
+        for m in (24, 17)
+        for k in (1, 2, 3, 5, 7, 10, 14, 21, 28)
+    }
+
+
+def test_learns_what_no_simple_forecast_can():
+    # On a fixed daily shape plus noise the mean of the last 35 days is already at the noise
+    # floor (MAE .417 over 10 test days vs the network's .421-.423, seeds 0-2), so no model
+    # can beat every rule there. A second, 17-hour cycle needs learning: the best rule scores
+    # MAE 1.007 over the 10 test days, the network .50/.53/.55 with seeds 1/0/2 (bound .7x).
+    y = two_cycles()
+    values = y.to_numpy()
+    origins = len(values) - 24 * np.arange(10, 0, -1)  # ten test days, each forecast from its past
     model = MemNetForecaster(lookback=96, horizon=24, window=24, stride=12, d_model=32, max_epochs=15,
-                             learning_rate=3e-3, random_state=0, verbose=False).fit(train)
-    mae_memnet = np.abs(model.predict().to_numpy() - test.to_numpy()).mean()
-    mae_snaive = np.abs(SeasonalNaive(season_length=24).fit(train).predict(horizon=24).to_numpy() - test.to_numpy()).mean()
-    # Pinned: the noise alone costs MAE 0.40; seasonal naive doubles its variance.
-    assert mae_memnet < 0.55, mae_memnet
-    assert mae_memnet < 0.85 * mae_snaive, (mae_memnet, mae_snaive)
+                             learning_rate=3e-3, random_state=0, verbose=False).fit(y.iloc[: origins[0]])
+    memnet = np.mean([np.abs(model.predict(y=y.iloc[:o]).to_numpy() - values[o : o + 24]).mean() for o in origins])
+    rules = {}
+    for o in origins:
+        for name, forecast in simple_forecasts(values[:o], 24).items():
+            rules.setdefault(name, []).append(np.abs(forecast - values[o : o + 24]).mean())
+    best_rule, best_mae = min(((name, np.mean(maes)) for name, maes in rules.items()), key=lambda r: r[1])
+    assert memnet < 0.7 * best_mae, (memnet, best_rule, best_mae)
 
 
 def test_same_seed_same_forecast_and_different_seed_differs():
@@ -174,10 +200,18 @@ def test_quiet_when_not_verbose(capfd):
 
 def test_grid_search_over_hops_with_a_time_series_split():
     y = noisy_daily_cycle(400)
-    search = GridSearchCV(MemNetForecaster(**SMALL | {"max_epochs": 1}), {"hops": [0, 1]}, cv=TimeSeriesSplit(n_splits=2, test_size=12))
-    search.fit(y)
-    assert search.best_params_["hops"] in (0, 1)
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    base = MemNetForecaster(**SMALL | {"max_epochs": 1})
+    cv = TimeSeriesSplit(n_splits=2, test_size=12)
+    search = GridSearchCV(base, {"hops": [0, 1]}, cv=cv).fit(y)
+    results = search.cv_results_
+    # Every cell is the estimator's own score of that fold, fitted on the folds before it.
+    for i, hops in enumerate(results["param_hops"]):
+        for k, (train, test) in enumerate(cv.split(y)):
+            model = clone(base).set_params(hops=hops).fit(y.iloc[train])
+            assert results[f"split{k}_test_score"][i] == pytest.approx(model.score(y.iloc[test]))
+    assert results["mean_test_score"][0] != results["mean_test_score"][1]  # hops reach the network
+    best = results["param_hops"][np.argmax(results["mean_test_score"])]
+    assert search.best_params_["hops"] == best and search.best_estimator_.hops == best
 
 
 @pytest.mark.parametrize(("params", "match"), [({"hops": -1}, "hops"), ({"max_epochs": 0}, "max_epochs"), ({"window": 40}, "lookback")])
@@ -197,4 +231,10 @@ def test_plots_draw(fitted):
 
     y = noisy_daily_cycle()
     assert plot_forecast(y, fitted.predict(), last=100).lines
-    assert plot_attention(fitted.explain(), y).patches or True  # bars live on the twin axis
+    explanation = fitted.explain()
+    ax = plot_attention(explanation, y)
+    assert ax.lines  # the history underneath
+    bars = [patch for axis in ax.figure.axes for patch in axis.patches]  # on the twin axis
+    # one bar a window, as high as its weight averaged over the hops, earliest window first
+    expected = explanation.groupby(["window_start", "window_end"]).weight.mean()
+    np.testing.assert_allclose([bar.get_height() for bar in bars], expected.to_numpy(), rtol=1e-6)
