@@ -20,6 +20,17 @@ def test_slot_count_formula():
     assert make(empty_slot_rate=0.3).n_empty_slots == 2  # ceil(0.3 * 5)
 
 
+def test_long_memory_sizes():
+    # Slot j's window ends w + j·s steps before the origin; its H-step future is
+    # observed from j = ceil((H - w) / s) on.
+    assert make(horizon=4).first_future_slot == 0
+    assert make(horizon=20).first_future_slot == 3  # (20 - 8) / 4
+    assert make(memory="lookback").context_length == 32
+    assert make(max_slots=10).context_length == 2 * 8 + 9 * 4
+    assert make(max_slots=2).context_length == 32  # never shorter than the lookback
+    assert make(max_slots=10).capacity == 10 and make(memory="lookback").capacity == 5
+
+
 def test_lists_become_tuples_and_numpy_ints_are_accepted():
     cfg = make(
         temporal_encoding=["learned", "sinusoidal"], quantiles=[0.1, 0.9], d_model=np.int64(8)
@@ -33,7 +44,15 @@ def test_lists_become_tuples_and_numpy_ints_are_accepted():
 @pytest.mark.parametrize(
     ("overrides", "match"),
     [
-        (dict(lookback=15), r"lookback=15 is too short .* at least 16"),
+        (dict(lookback=15, memory="lookback"), r"lookback=15 is too short .* at least 16"),
+        (dict(lookback=7), r"lookback=7 .* at least 8"),  # history: the query still needs w
+        (dict(memory="all"), "memory='all' is not one of"),
+        (dict(addressing="cosine"), "addressing='cosine' is not one of"),
+        (dict(value_alignment="mean"), "value_alignment='mean' is not one of"),
+        (dict(max_slots=0), "max_slots=0 must be >= 1"),
+        (dict(top_k=-1), "top_k=-1 must be >= 0"),
+        (dict(horizon=40, memory="lookback"), "futures=True reads the horizon=40 steps"),
+        (dict(horizon=40, max_slots=8), "max_slots=8, none of which"),
         (dict(lookback=7, hops=0), r"lookback=7 .* at least 8"),
         (dict(window=0), "window=0 must be >= 1"),
         (dict(hops=-1), "hops=-1"),

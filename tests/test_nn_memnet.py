@@ -149,9 +149,14 @@ def test_sinusoidal_model_reads_a_longer_memory_learned_one_refuses():
     out = model(torch.randn(2, 4 * L, 1))
     assert out.forecast.shape == (2, H, 1)
     assert out.attention.shape == (2, 1, 2, (4 * L - 2 * W) // S + 1)
-    learned = MemNet(MemNetConfig(temporal_encoding=("learned", "sinusoidal"), **kw))
+    learned = MemNet(
+        MemNetConfig(temporal_encoding=("learned", "sinusoidal"), memory="lookback", **kw)
+    )
     with pytest.raises(ValueError, match=f"'learned' temporal encoding .* lookback={L}"):
         learned(torch.randn(2, 4 * L, 1))
+    # With memory="history" the learned table has max_slots rows: longer inputs are read.
+    history = MemNet(MemNetConfig(temporal_encoding=("learned",), max_slots=16, **kw)).eval()
+    assert history(torch.randn(2, 4 * L, 1)).attention.shape == (2, 1, 2, 16)
     with pytest.raises(ValueError, match="needs at least 8"):
         model(torch.randn(2, 2 * W - 1, 1))
 

@@ -22,6 +22,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "weight_tying": ("adjacent", "layerwise"),
     "output": ("linear", "nonlinear", "contextual"),
     "channel_mode": ("independent", "mixing"),
+    "memory": ("lookback", "history"),
+    "addressing": ("learned", "shared", "pearson"),
+    "value_alignment": ("zscore", "offset", "none"),
 }
 
 
@@ -78,7 +81,7 @@ class MemNetConfig:
     encoder : {"linear", "conv", "gru"}, default "linear"
         Window encoder of the slots: a linear map of the flattened window, a 1-D
         convolution with mean pooling, or a GRU's last state (MTNet).
-    temporal_encoding : tuple of {"learned", "sinusoidal", "calendar"}, default ("learned",)
+    temporal_encoding : tuple of {"learned", "sinusoidal", "calendar"}, default ("sinusoidal",)
         Encodings added to every slot embedding: a learned vector per recency index
         (MemN2N "TE"; fixes the lookback), a projected sinusoidal encoding of the
         slot's lag in steps (lets a model read a longer memory at predict time), and
@@ -94,6 +97,39 @@ class MemNetConfig:
         Length ``v`` of a slot's value (``key_value=True`` only). ``None`` means
         ``window``; at most ``window``, so the most recent slot's value is observed
         (it lies in the query window).
+    memory : {"lookback", "history"}, default "history"
+        Where the slots come from. "lookback": the ``lookback - window`` steps before
+        the query. "history": the series' whole past before the forecast origin, the
+        most recent ``max_slots`` windows; the model then takes inputs longer than
+        ``lookback`` (``context_length`` steps, left-padded with NaN where a series is
+        shorter), while the query, RevIN statistics and AR highway still read the last
+        ``lookback`` steps.
+    max_slots : int, default 512
+        Most slots read with ``memory="history"`` (the most recent ones, at ``stride``).
+    addressing : {"learned", "shared", "pearson"}, default "pearson"
+        How the query finds slots. "learned" (MemN2N): ``u · m_i`` with ``u`` the
+        controller state and ``m_i`` a separate embedding of each slot. "shared": the
+        query window goes through the same slot encoder, ``(u + Enc_A(Q)) · m_i``.
+        "pearson": the correlation of the query window with each slot window divided
+        by a learned temperature, plus the learned score ``u · m_i / τ`` (whose slot
+        embedding carries the temporal encoding, so lags or calendar positions can be
+        preferred).
+    futures : bool, default True
+        Retrieved futures: every slot also holds the ``horizon`` steps that followed
+        its window, and the forecast mixes in ``r = Σ_i p_i v_i`` read with the last
+        hop's addressing, through a learned per-step gate:
+        ``ŷ = (1 − g) ⊙ head(u) + g ⊙ r``. Slots whose future is not fully observed
+        before the origin are masked out of this read.
+    value_alignment : {"zscore", "offset", "none"}, default "zscore"
+        How a slot's future is moved onto the query's level before it is read: by the
+        affine map matching the slot window's mean and spread to the query's, by the
+        difference of their last values, or not at all (``futures=True`` only).
+    top_k : int, default 0
+        Read futures from the ``top_k`` best-scoring slots only; 0 reads all.
+    noop_start : bool, default True
+        Start the memory as a no-op: gated hops and the futures gate begin almost shut
+        (bias −4), so training starts from the controller alone and opens the memory
+        where it lowers the loss.
     attention : {"dot", "scaled"}, default "scaled"
         Softmax temperature ``τ = 1`` ("dot") or ``√d`` ("scaled").
     hop_update : {"additive", "gated", "recurrent"}, default "gated"
@@ -145,10 +181,17 @@ class MemNetConfig:
     hops: int = 2
     controller: Literal["gru", "lstm"] = "gru"
     encoder: Literal["linear", "conv", "gru"] = "linear"
-    temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("learned",)
+    temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("sinusoidal",)
     n_time_features: int = 0
     key_value: bool = False
     value_length: int | None = None
+    memory: Literal["lookback", "history"] = "history"
+    max_slots: int = 512
+    addressing: Literal["learned", "shared", "pearson"] = "pearson"
+    futures: bool = True
+    value_alignment: Literal["zscore", "offset", "none"] = "zscore"
+    top_k: int = 0
+    noop_start: bool = True
     attention: Literal["dot", "scaled"] = "scaled"
     hop_update: Literal["additive", "gated", "recurrent"] = "gated"
     learned_h: bool = False
@@ -178,7 +221,8 @@ class MemNetConfig:
     def _validate(self) -> None:
         for name in ("lookback", "horizon", "n_channels", "window", "stride", "d_model"):
             setattr(self, name, _as_int(name, getattr(self, name), minimum=1))
-        for name in ("hops", "n_time_features", "ar_window"):
+        self.max_slots = _as_int("max_slots", self.max_slots, minimum=1)
+        for name in ("hops", "n_time_features", "ar_window", "top_k"):
             setattr(self, name, _as_int(name, getattr(self, name), minimum=0))
         for name, choices in _CHOICES.items():
             value = getattr(self, name)
@@ -203,7 +247,7 @@ class MemNetConfig:
                 "temporal_encoding; add 'calendar' or set n_time_features=0."
             )
 
-        if self.hops == 0:
+        if self.hops == 0 or self.memory == "history":
             if self.lookback < self.window:
                 raise ValueError(
                     f"lookback={self.lookback} is shorter than window={self.window}: the "
@@ -239,6 +283,19 @@ class MemNetConfig:
                 f"(value_length={self.value_length}); set value_length=None (= window), "
                 "weight_tying='layerwise', or encoder='conv'/'gru'."
             )
+        if self.hops > 0 and self.futures and self.first_future_slot >= self.capacity:
+            where = (
+                f"lookback={self.lookback} holds {self.n_slots} slot(s)"
+                if self.memory == "lookback"
+                else f"max_slots={self.max_slots}"
+            )
+            raise ValueError(
+                f"futures=True reads the horizon={self.horizon} steps after each slot, but "
+                f"{where}, none of which can have its whole future observed before the origin "
+                f"(the first such slot is number {self.first_future_slot + 1}). Use "
+                "memory='history', a longer lookback or max_slots, a larger stride, or "
+                "futures=False."
+            )
         if self.output == "contextual" and self.hops == 0:
             raise ValueError(
                 "output='contextual' reads the memory in its last hop and needs hops >= 1; "
@@ -268,8 +325,32 @@ class MemNetConfig:
 
     @property
     def n_slots(self) -> int:
-        """Number of memory slots ``N`` at the configured lookback (0 if ``hops=0``)."""
+        """Number of memory slots ``N`` in an input of ``lookback`` steps (0 if ``hops=0``)."""
         return n_slots(self.lookback, self.window, self.stride) if self.hops > 0 else 0
+
+    @property
+    def capacity(self) -> int:
+        """Most slots the model reads: ``n_slots``, or ``max_slots`` with ``memory="history"``."""
+        if self.hops > 0 and self.memory == "history":
+            return max(self.max_slots, 1)
+        return self.n_slots
+
+    @property
+    def first_future_slot(self) -> int:
+        """Recency index of the most recent slot whose ``horizon``-step future is observed.
+
+        Slot ``j``'s window ends ``w + j·s`` steps before the origin, so its future is
+        observed when ``w + j·s >= H``.
+        """
+        return max(0, math.ceil((self.horizon - self.window) / self.stride))
+
+    @property
+    def context_length(self) -> int:
+        """Input steps the model is fed: ``lookback``, or with ``memory="history"`` enough
+        for ``max_slots`` slots before the query (``2w + (max_slots - 1)·s``)."""
+        if self.memory == "lookback" or self.hops == 0:
+            return self.lookback
+        return max(self.lookback, 2 * self.window + (self.max_slots - 1) * self.stride)
 
     @property
     def n_empty_slots(self) -> int:

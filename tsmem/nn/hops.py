@@ -100,11 +100,16 @@ class GatedUpdate(nn.Module):
     ----------
     d_model : int
         Size ``d``.
+    noop_start : bool, default False
+        Start with the gate almost shut (``b_g = −4``, so ``u' ≈ u``): the hop begins
+        as a no-op and opens where reading the memory lowers the loss.
     """
 
-    def __init__(self, d_model: int) -> None:
+    def __init__(self, d_model: int, noop_start: bool = False) -> None:
         super().__init__()
         self.gate = nn.Linear(d_model, d_model)  # W_g, b_g
+        if noop_start:
+            nn.init.constant_(self.gate.bias, -4.0)
 
     def forward(self, u: Tensor, o: Tensor) -> Tensor:
         """``u``, ``o`` (B, d) -> (B, d)."""
@@ -131,17 +136,23 @@ class RecurrentUpdate(nn.Module):
 
 
 def make_hop_updates(
-    kind: str, d_model: int, hops: int, learned_h: bool = False, shared_gates: bool = False
+    kind: str,
+    d_model: int,
+    hops: int,
+    learned_h: bool = False,
+    shared_gates: bool = False,
+    noop_start: bool = False,
 ) -> nn.ModuleList:
     """The update modules; hop ``k`` uses ``updates[min(k, len(updates) - 1)]``.
 
     One module shared by all hops, except the gated update with
-    ``shared_gates=False`` (one gate per hop).
+    ``shared_gates=False`` (one gate per hop). ``noop_start`` applies to gates only.
     """
     if kind == "additive":
         return nn.ModuleList([AdditiveUpdate(d_model, learned_h)])
     if kind == "gated":
-        return nn.ModuleList([GatedUpdate(d_model) for _ in range(1 if shared_gates else hops)])
+        n_gates = 1 if shared_gates else hops
+        return nn.ModuleList([GatedUpdate(d_model, noop_start) for _ in range(n_gates)])
     if kind == "recurrent":
         return nn.ModuleList([RecurrentUpdate(d_model)])
     raise ValueError(f"Unknown hop_update {kind!r}; use 'additive', 'gated' or 'recurrent'.")

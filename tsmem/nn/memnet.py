@@ -1,9 +1,11 @@
-"""tsmem's memory network for forecasting (design.md §2).
+"""tsmem's memory network for forecasting (docs/model.md).
 
 A recurrent controller reads the most recent window (the query) into ``u^1``; the
-lookback before it is cut into windows, the memory slots (see `tsmem.nn.slots`
-for the layout); ``K`` attention hops read the slots and update the query; a
-direct multi-horizon head forecasts ``H`` steps (or ``H × Q`` quantiles).
+lookback before it — or, with ``memory="history"``, the series' whole past — is
+cut into windows, the memory slots (see `tsmem.nn.slots` for the layout); ``K``
+attention hops read the slots and update the query; a direct multi-horizon head
+forecasts ``H`` steps (or ``H × Q`` quantiles), mixed per step with the futures
+that followed the slots the last hop addressed (`tsmem.nn.retrieval`).
 
 References
 ----------
@@ -18,6 +20,8 @@ References
 - Chang et al. 2018, "A Memory-Network Based Solution for Multivariate Time-Series
   Forecasting" (MTNet): GRU window encoder, AR highway.
 - Lai et al. 2018, LSTNet: the autoregressive highway.
+- Han et al. 2024, "Retrieval-Augmented Forecasting of Time Series" (RAFT, ICML):
+  correlation addressing of past windows and reading what followed them.
 - Kim et al. 2022, "Reversible Instance Normalization for Accurate Time-Series
   Forecasting against Distribution Shift" (ICLR): RevIN.
 
@@ -40,7 +44,8 @@ from torch import Tensor, nn
 from tsmem.nn.config import MemNetConfig, n_slots
 from tsmem.nn.encoders import Controller, make_window_encoder
 from tsmem.nn.heads import ARHighway, ForecastHead
-from tsmem.nn.hops import ContextualRead, attention_weights, make_hop_updates, read
+from tsmem.nn.hops import ContextualRead, make_hop_updates, read
+from tsmem.nn.retrieval import FuturesRead, masked_softmax, pearson_scores
 from tsmem.nn.revin import RevIN
 from tsmem.nn.slots import Memory, build_memory, insert_empty_slots
 from tsmem.nn.temporal import TemporalEncoding
@@ -86,7 +91,7 @@ class SlotEmbedding(nn.Module):
             self.temporal = TemporalEncoding(
                 config.temporal_encoding,
                 config.d_model,
-                max_slots=config.n_slots + config.n_empty_slots,
+                max_slots=config.capacity + math.ceil(config.empty_slot_rate * config.capacity),
                 n_time_features=config.n_time_features,
             )
 
@@ -126,15 +131,27 @@ class MemNet(nn.Module):
         self.embeddings: nn.ModuleList | None = None
         self.updates: nn.ModuleList | None = None
         self.contextual: ContextualRead | None = None
+        self.futures_read: FuturesRead | None = None
+        self.log_temperature: nn.Parameter | None = None
         if c.hops > 0:
             if c.weight_tying == "adjacent":  # E^0..E^K: A^k = E^{k-1}, C^k = E^k
                 lengths = [c.window] * (c.hops + 1)
             else:  # layerwise: A, C
                 lengths = [c.window, c.value_len if c.key_value else c.window]
             self.embeddings = nn.ModuleList(SlotEmbedding(c, n) for n in lengths)
-            self.updates = make_hop_updates(c.hop_update, d, c.hops, c.learned_h, c.shared_gates)
+            self.updates = make_hop_updates(
+                c.hop_update, d, c.hops, c.learned_h, c.shared_gates, c.noop_start
+            )
             if c.output == "contextual":
                 self.contextual = ContextualRead(d)
+            if c.addressing == "pearson":
+                # Correlations live in [-1, 1]: a temperature of 0.1 makes a 0.1 better
+                # match e times as likely; learned from there.
+                self.log_temperature = nn.Parameter(torch.tensor(math.log(0.1)))
+            if c.futures:
+                self.futures_read = FuturesRead(
+                    d, c.horizon * c.in_channels, c.value_alignment, c.top_k, c.noop_start
+                )
 
         head = "linear" if c.output == "contextual" else c.output
         self.head = ForecastHead(head, d, c.horizon * c.in_channels * c.n_quantiles)
@@ -148,8 +165,11 @@ class MemNet(nn.Module):
         Parameters
         ----------
         x : Tensor
-            (B, L, C) lookback. ``L`` may differ from ``config.lookback`` unless the
-            "learned" temporal encoding is used.
+            (B, L, C) lookback. With ``memory="lookback"``, ``L`` may differ from
+            ``config.lookback`` unless the "learned" temporal encoding is used. With
+            ``memory="history"`` it is the whole memory (up to ``config.context_length``
+            steps): the last ``config.lookback`` steps must be observed, steps before
+            them may be NaN (a series shorter than the memory, left-padded).
         time_features : Tensor or None
             (B, L, F) numeric calendar features of every lookback step; required
             exactly when ``"calendar"`` is in ``config.temporal_encoding``.
@@ -163,7 +183,8 @@ class MemNet(nn.Module):
         B, L, C = x.shape
         stats = None
         if self.revin is not None:
-            x, stats = self.revin.normalize(x)  # (B, L, C)
+            recent = c.lookback if c.memory == "history" else None
+            x, stats = self.revin.normalize(x, last=recent)  # (B, L, C)
 
         if c.channel_mode == "independent":
             series = x.transpose(1, 2).reshape(B * C, L, 1)  # (B·C, L, 1)
@@ -173,8 +194,12 @@ class MemNet(nn.Module):
             series = x  # (B, L, C)
         G = C // c.in_channels  # series per sample
 
-        u, attention = self._read(series, time_features)  # (B', d), (B', K, N)
+        u, attention, futures = self._read(series, time_features)  # (B', d), (B', K, N)
         y = self.head(self.dropout(u))  # (B', H·C_in·Q)
+        if futures is not None:
+            r, g = futures  # (B', H·C_in) each
+            y = y.reshape(len(y), -1, c.n_quantiles)  # (B', H·C_in, Q)
+            y = ((1 - g).unsqueeze(-1) * y + (g * r).unsqueeze(-1)).flatten(1)
         y = y.reshape(B, G, c.horizon, c.in_channels, c.n_quantiles)  # (B, G, H, C_in, Q)
         y = y.transpose(1, 2).reshape(B, c.horizon, C, c.n_quantiles)  # (B, H, C, Q)
         if self.ar is not None:
@@ -186,22 +211,41 @@ class MemNet(nn.Module):
         attention = attention.reshape(B, G, *attention.shape[1:])  # (B, G, K, N)
         return MemNetOutput(y, attention)
 
-    def _read(self, series: Tensor, time_features: Tensor | None) -> tuple[Tensor, Tensor]:
-        """Controller and hops on ``series`` (B', L, C_in) -> ``u^{K+1}`` (B', d), p (B', K, N)."""
+    def _read(
+        self, series: Tensor, time_features: Tensor | None
+    ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor] | None]:
+        """Controller, hops and the futures read on ``series`` (B', L, C_in).
+
+        Returns ``u^{K+1}`` (B', d), the hops' attention p (B', K, N) and, with
+        ``futures=True``, the read ``r`` and its gate ``g`` (B', H·C_in each).
+        """
         c = self.config
         query = series[:, -c.window :]  # (B', w, C_in)
+        controller_input = query
         if time_features is not None:
-            query = torch.cat([query, time_features[:, -c.window :]], dim=-1)  # (B', w, C_in+F)
-        u = self.controller(query)  # (B', d)
+            controller_input = torch.cat([query, time_features[:, -c.window :]], dim=-1)
+        u = self.controller(controller_input)  # (B', d)
         if c.hops == 0:
-            return u, u.new_zeros(u.shape[0], 0, 0)
+            return u, u.new_zeros(u.shape[0], 0, 0), None
 
         memory = build_memory(
-            series, c.window, c.stride, c.value_len if c.key_value else None, time_features
+            series,
+            c.window,
+            c.stride,
+            c.value_len if c.key_value else None,
+            time_features,
+            future_length=c.horizon if c.futures else None,
+            max_slots=c.max_slots if c.memory == "history" else None,
         )
         if self.training and c.empty_slot_rate > 0:
             n_empty = math.ceil(c.empty_slot_rate * memory.index.shape[1])
             memory = insert_empty_slots(memory, n_empty, c.window, c.stride)
+        readable = memory.mask
+        if readable is None:
+            readable = torch.ones_like(memory.index, dtype=torch.bool)  # (B', N)
+        correlation = None
+        if c.addressing == "pearson":
+            correlation = pearson_scores(query, memory.keys)  # (B', N)
 
         keys: dict[int, Tensor] = {}  # embedding set -> its embedding of the keys
 
@@ -210,16 +254,19 @@ class MemNet(nn.Module):
                 keys[j] = self.dropout(self.embeddings[j](memory.keys, memory))  # (B', N, d)
             return keys[j]
 
-        tau = math.sqrt(c.d_model) if c.attention == "scaled" else 1.0
         weights = []
+        scores = u.new_zeros(readable.shape)
         for k in range(c.hops):
             a_set, c_set = (k, k + 1) if c.weight_tying == "adjacent" else (0, 1)
-            m = embed_keys(a_set)  # (B', N, d)
             if c.key_value:
                 out = self.dropout(self.embeddings[c_set](memory.values, memory))  # (B', N, d)
             else:
                 out = embed_keys(c_set)  # (B', N, d)
-            p = attention_weights(u, m, tau, softmax=not self.linear_start_active)  # (B', N)
+            scores = self._address(a_set, u, query, memory, correlation, embed_keys)  # (B', N)
+            if self.linear_start_active:
+                p = scores.masked_fill(~readable, 0.0)  # MemN2N linear start: no softmax
+            else:
+                p = masked_softmax(scores, readable)  # (B', N)
             if self.contextual is not None and k == c.hops - 1:
                 o = self.contextual(p, out, u)  # (B', d)
             else:
@@ -228,7 +275,33 @@ class MemNet(nn.Module):
             if c.nonlinear_hops:
                 u = torch.tanh(u)
             weights.append(p)
-        return u, torch.stack(weights, dim=1)  # (B', K, N)
+        attention = torch.stack(weights, dim=1)  # (B', K, N)
+        if self.futures_read is None:
+            return u, attention, None
+        r, g, _ = self.futures_read(
+            scores, memory.future_mask, query, memory.keys, memory.futures, u
+        )
+        return u, attention, (r, g)
+
+    def _address(
+        self,
+        embedding_set: int,
+        u: Tensor,
+        query: Tensor,
+        memory: Memory,
+        correlation: Tensor | None,
+        embed_keys,
+    ) -> Tensor:
+        """Addressing scores (B', N) of the query against every slot (``config.addressing``)."""
+        c = self.config
+        tau = math.sqrt(c.d_model) if c.attention == "scaled" else 1.0
+        m = embed_keys(embedding_set)  # (B', N, d)
+        key = u
+        if c.addressing == "shared":  # the query window through the slots' own encoder
+            key = u + self.embeddings[embedding_set].encoder(query.unsqueeze(1)).squeeze(1)
+        if c.addressing == "pearson":  # likeness needs no learning; u · m_i adds what does
+            return correlation / self.log_temperature.exp() + torch.bmm(m, u.unsqueeze(-1)).squeeze(-1) / tau
+        return torch.bmm(m, key.unsqueeze(-1)).squeeze(-1) / tau  # (B', N)
 
     def _check_inputs(self, x: Tensor, time_features: Tensor | None) -> None:
         c = self.config
@@ -237,7 +310,19 @@ class MemNet(nn.Module):
                 f"x must have shape (batch, lookback, n_channels={c.n_channels}); got {tuple(x.shape)}."
             )
         L = x.shape[1]
-        if c.hops > 0 and "learned" in c.temporal_encoding and L != c.lookback:
+        recent = x[:, -c.lookback :] if c.memory == "history" else x
+        if not bool(torch.isfinite(recent).all()):
+            where = f"the last lookback={c.lookback} steps" if c.memory == "history" else "x"
+            raise ValueError(
+                f"x holds NaN or inf in {where}; only a long memory (memory='history') may be "
+                "NaN, and only before the last lookback steps. Fill missing values first."
+            )
+        if (
+            c.hops > 0
+            and c.memory == "lookback"
+            and "learned" in c.temporal_encoding
+            and L != c.lookback
+        ):
             raise ValueError(
                 f"This model's 'learned' temporal encoding has one vector per slot for "
                 f"lookback={c.lookback}, got an input of {L} steps. Pass {c.lookback} steps, "

@@ -44,8 +44,11 @@ class RevIN(nn.Module):
             self.weight = nn.Parameter(torch.ones(n_channels))
             self.bias = nn.Parameter(torch.zeros(n_channels))
 
-    def normalize(self, x: Tensor) -> tuple[Tensor, RevINStats]:
+    def normalize(self, x: Tensor, last: int | None = None) -> tuple[Tensor, RevINStats]:
         """Standardise ``x`` (B, L, C) per sample and channel.
+
+        ``last``: take the statistics from the last ``last`` steps only (a long memory
+        before them may hold NaN padding); None uses all of ``x``.
 
         Returns
         -------
@@ -54,8 +57,9 @@ class RevIN(nn.Module):
         stats : RevINStats
             The statistics `denormalize` needs.
         """
-        mean = x.mean(dim=1, keepdim=True).detach()  # (B, 1, C)
-        std = torch.sqrt(x.var(dim=1, keepdim=True, unbiased=False) + self.eps).detach()
+        recent = x if last is None else x[:, -last:]  # (B, L', C)
+        mean = recent.mean(dim=1, keepdim=True).detach()  # (B, 1, C)
+        std = torch.sqrt(recent.var(dim=1, keepdim=True, unbiased=False) + self.eps).detach()
         x = (x - mean) / std
         if self.affine:
             x = x * self.weight + self.bias

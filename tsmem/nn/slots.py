@@ -19,6 +19,13 @@ Reading Documents") the value of slot ``j`` is the ``v <= w`` steps that followe
 window, ``[L - w - j·s, L - w - j·s + v)``; for the most recent slots these lie in
 the query window.
 
+With retrieved futures the slot also carries the ``H`` steps that followed its window,
+``[L - w - j·s, L - w - j·s + H)``; a future that runs past the last input step (the
+forecast origin) is not observed, so its slot is masked out of that read
+(``future_mask``). Steps given as NaN are "not observed" too: a long memory is
+left-padded with NaN where a series' history is shorter than the memory, and
+slots touching them are masked everywhere (``mask``).
+
 Random empty slots are the "random noise" of End-to-End Memory Networks
 (Sukhbaatar et al. 2015): zero windows inserted among the real ones, shifting
 their recency indices, to regularise the temporal encoding.
@@ -26,6 +33,7 @@ their recency indices, to regularise the temporal encoding.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -47,6 +55,14 @@ class Memory(NamedTuple):
         (B, N) float lag of the slot's last step before the forecast origin.
     calendar : Tensor or None
         (B, N, F) calendar features at each slot's last step, else None.
+    mask : Tensor or None
+        (B, N) bool, True where the slot window is observed (no NaN in the input);
+        None means every slot is.
+    futures : Tensor or None
+        (B, N, H, C) the ``H`` steps after each window (zeros where not observed),
+        when asked for.
+    future_mask : Tensor or None
+        (B, N) bool, True where the slot and all of its future are observed.
     """
 
     keys: Tensor
@@ -54,6 +70,9 @@ class Memory(NamedTuple):
     index: Tensor
     lag: Tensor
     calendar: Tensor | None
+    mask: Tensor | None = None
+    futures: Tensor | None = None
+    future_mask: Tensor | None = None
 
 
 def build_memory(
@@ -62,6 +81,8 @@ def build_memory(
     stride: int,
     value_length: int | None = None,
     time_features: Tensor | None = None,
+    future_length: int | None = None,
+    max_slots: int | None = None,
 ) -> Memory:
     """Cut ``x`` (B, L, C) into the memory slots described in the module docstring.
 
@@ -75,17 +96,41 @@ def build_memory(
         ``v`` for key-value slots (``v <= w``); None for plain slots.
     time_features : Tensor or None
         (B, L, F) calendar features of every input step.
+    future_length : int or None
+        ``H``: also cut the ``H`` steps after every window (``futures``), masked where
+        they run past the origin.
+    max_slots : int or None
+        Keep only the ``max_slots`` most recent slots.
 
     Returns
     -------
     Memory
+        NaN steps of ``x`` are replaced by 0 in the windows and flagged in the masks.
     """
     B, L, C = x.shape
     N = (L - 2 * window) // stride + 1
     if L < 2 * window or N < 1:
         raise ValueError(f"An input of {L} steps holds no slot of {window} steps before the query.")
+    if max_slots is not None and N > max_slots:
+        x = x[:, (N - max_slots) * stride :]  # drop the oldest slots' steps
+        if time_features is not None:
+            time_features = time_features[:, (N - max_slots) * stride :]
+        B, L, C = x.shape
+        N = max_slots
     span = (N - 1) * stride + window  # steps covered by the slots
     start = L - window - span  # first step of the oldest slot
+    observed = torch.isfinite(x).all(dim=-1)  # (B, L)
+    has_gaps = not bool(observed.all())
+    futures = future_mask = None
+    if future_length is not None:
+        # Pad past the origin with NaN: a future that needs those steps is unobserved.
+        padded = torch.cat([x, x.new_full((B, future_length, C), math.nan)], dim=1)  # (B, L+H, C)
+        futures = padded[:, start + window : L - window + future_length]
+        futures = futures.unfold(1, future_length, stride).transpose(2, 3).flip(1)  # (B, N, H, C)
+        future_mask = torch.isfinite(futures).all(dim=-1).all(dim=-1)  # (B, N)
+        futures = torch.nan_to_num(futures, nan=0.0)
+    if has_gaps:
+        x = torch.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
     keys = x[:, start : L - window].unfold(1, window, stride)  # (B, N, C, w), oldest first
     keys = keys.transpose(2, 3).flip(1)  # (B, N, w, C), most recent first
 
@@ -104,7 +149,14 @@ def build_memory(
     if time_features is not None:
         last_step = L - window - 1 - torch.arange(N, device=x.device) * stride  # (N,)
         calendar = time_features[:, last_step]  # (B, N, F)
-    return Memory(keys, values, index, lag, calendar)
+
+    mask = None
+    if has_gaps:
+        seen = observed[:, start : L - window].unfold(1, window, stride).all(dim=-1)  # (B, N)
+        mask = seen.flip(1)  # most recent first
+        if future_mask is not None:
+            future_mask = future_mask & mask
+    return Memory(keys, values, index, lag, calendar, mask, futures, future_mask)
 
 
 def insert_empty_slots(
@@ -151,6 +203,21 @@ def insert_empty_slots(
         mask = keep.reshape(B, total, *([1] * (t.dim() - 2)))  # (B, N', 1, ...)
         return t.gather(1, idx) * mask
 
+    def spread_mask(t: Tensor | None, empty_readable: bool) -> Tensor | None:
+        if t is None:
+            return None
+        moved = t.gather(1, source) & ~is_empty
+        return moved | is_empty if empty_readable else moved
+
     index = torch.arange(total, device=device).expand(B, total)  # (B, N')
     lag = (window + index * stride).to(memory.lag.dtype)  # (B, N')
-    return Memory(spread(memory.keys), spread(memory.values), index, lag, spread(memory.calendar))
+    return Memory(
+        spread(memory.keys),
+        spread(memory.values),
+        index,
+        lag,
+        spread(memory.calendar),
+        spread_mask(memory.mask, empty_readable=True),  # empty slots are read, as in MemN2N
+        spread(memory.futures),
+        spread_mask(memory.future_mask, empty_readable=False),  # but have no future
+    )
