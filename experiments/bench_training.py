@@ -12,7 +12,9 @@ Measures, in one run:
     the number of memory slots N (via the lookback) and with the number of hops K.
 
 Prints the tables and writes them to ``experiments/results/bench_training.md`` and
-``.csv`` together with the command, torch/Lightning versions and thread count.
+``.csv`` together with the command, torch/Lightning versions and thread count;
+``--quick`` writes to the git-ignored ``runs/experiments/`` instead, and
+``--results DIR`` anywhere.
 
 Usage::
 
@@ -39,11 +41,12 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
+from tsmem.benchmarks.outputs import results_dir
 from tsmem.benchmarks.provenance import markdown_table
 from tsmem.nn import MemNetConfig
 from tsmem.training import MemNetModule
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]  # the repository: default folders are relative to it
 
 
 def make_config(lookback: int, hops: int = 2) -> MemNetConfig:
@@ -341,7 +344,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for .md and .csv")
+    parser.add_argument(
+        "--results",
+        "--out",
+        type=Path,
+        help="folder for .md and .csv (default experiments/results; with --quick runs/experiments)",
+    )
     args = parser.parse_args(argv)
     args.steps, args.warmup, args.repeats = (100, 10, 3) if args.quick else (300, 20, 5)
     args.scaling_batch, args.scaling_steps, args.warmup_scaling = (
@@ -366,12 +374,14 @@ def main(argv: list[str] | None = None) -> None:
     text = report(rows, args, command, time.perf_counter() - t0)
     print(text)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench_training.md").write_text(text + "\n")
-    with open(args.out / "bench_training.csv", "w", newline="") as fh:
+    folder = results_dir(args.results, args.quick, root=ROOT)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bench_training.md").write_text(text + "\n")
+    with open(folder / "bench_training.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    print(f"written to {folder / 'bench_training.md'} and .csv")
 
 
 if __name__ == "__main__":
