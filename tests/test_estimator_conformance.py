@@ -111,11 +111,25 @@ def test_input_is_not_mutated(cls):
 
 
 @params
-def test_new_history_forecasts_without_refit(cls):
+def test_new_history_forecasts_without_refit(cls, monkeypatch):
     y = seasonal_series(120)
     est = make(cls).fit(y.iloc[:100])
+    from_train = est.predict(horizon=HORIZON)
+
+    def refit(*args, **kwargs):
+        raise AssertionError("predict(y=...) refitted the model")
+
+    for name in ("fit", "_fit", "_fit_one"):  # a spy: any refit fails the test
+        if hasattr(cls, name):
+            monkeypatch.setattr(cls, name, refit)
     from_new = est.predict(horizon=HORIZON, y=y)
     assert from_new.index[0] == y.index[-1] + pd.Timedelta(hours=1)
+    lifted = y.copy()
+    lifted.iloc[-24:] += 3.0  # a new history that differs only in its last day
+    from_lifted = est.predict(horizon=HORIZON, y=lifted)
+    assert not np.allclose(from_new.to_numpy(), from_lifted.to_numpy()), "the forecast ignores the new history"
+    # and the fitted model is untouched: the training data's forecast is the same as before
+    pd.testing.assert_series_equal(est.predict(horizon=HORIZON), from_train)
 
 
 @params
@@ -176,3 +190,10 @@ def test_exogenous_regressors_are_used_or_refused(cls):
     assert len(forecast) == HORIZON and np.isfinite(forecast.to_numpy()).all()
     with pytest.raises(ValueError, match="needs X"):
         est.predict(horizon=HORIZON)
+    # X changes the forecast: a promotion adding 5 to y is learned and applied when announced
+    promo = pd.Series(np.random.default_rng(3).integers(0, 2, len(calendar)).astype(float), index=calendar)
+    est = make(cls).fit(y + 5 * promo.iloc[: len(y)], X=promo.iloc[: len(y)].to_frame("promo"))
+    future = calendar[len(y) :]
+    on = est.predict(horizon=HORIZON, X=pd.DataFrame({"promo": 1.0}, index=future))
+    off = est.predict(horizon=HORIZON, X=pd.DataFrame({"promo": 0.0}, index=future))
+    np.testing.assert_allclose((on - off).to_numpy(), 5.0, atol=0.5)
