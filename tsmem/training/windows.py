@@ -30,10 +30,15 @@ class WindowDataset(Dataset):
         Input and target lengths; ``horizon=0`` gives input-only windows (prediction).
     time_features
         Optional ``(T_i, F)`` arrays of calendar features aligned with ``values``.
+    context
+        Input steps per window, ``>= lookback`` (a long memory, see
+        ``MemNetConfig.context_length``): the ``context - lookback`` steps before each
+        window's lookback are prepended, NaN where they fall before the series'
+        start (their calendar features 0). ``None`` means ``lookback``.
 
-    A batch is a dict: ``x`` (B, L, C), ``y`` (B, H, C) when ``horizon > 0``,
-    ``time_features`` (B, L, F) when given, and ``series``/``start`` (B,) to
-    locate each window.
+    A batch is a dict: ``x`` (B, L, C) with ``L = context``, ``y`` (B, H, C) when
+    ``horizon > 0``, ``time_features`` (B, L, F) when given, and ``series``/``start``
+    (B,) to locate each window (``start`` is where its lookback begins).
     """
 
     def __init__(
@@ -44,8 +49,11 @@ class WindowDataset(Dataset):
         lookback: int,
         horizon: int,
         time_features: Sequence[np.ndarray] | None = None,
+        context: int | None = None,
     ) -> None:
         buffer, offsets = concat_series(values)
+        self.history = 0 if context is None else max(0, int(context) - lookback)
+        self.series_start = torch.as_tensor(offsets[series])  # (n,) buffer row of each series' start
         self.buffer = torch.as_tensor(buffer, dtype=torch.float32)  # (sum T, C)
         self.features = None
         if time_features is not None and time_features[0].shape[1] > 0:
@@ -62,18 +70,25 @@ class WindowDataset(Dataset):
 
     def __getitem__(self, windows: Sequence[int] | int) -> dict[str, torch.Tensor]:
         windows = torch.as_tensor(windows).reshape(-1)
-        steps = torch.arange(self.lookback + self.horizon)
-        rows = self.first_row[windows, None] + steps  # (B, L + H)
-        block = self.buffer[rows]  # (B, L + H, C)
+        steps = torch.arange(-self.history, self.lookback + self.horizon)
+        rows = self.first_row[windows, None] + steps  # (B, M + L + H), M = history steps
+        before_start = rows < self.series_start[windows, None]  # (B, M + L + H)
+        rows = torch.where(before_start, self.series_start[windows, None], rows)
+        block = self.buffer[rows]  # (B, M + L + H, C)
+        context = self.history + self.lookback
+        if self.history:
+            # Steps before a series' start are not observed: NaN, masked by the model.
+            block = block.masked_fill(before_start[..., None], float("nan"))
         batch = {
-            "x": block[:, : self.lookback],
+            "x": block[:, :context],
             "series": self.series[windows],
             "start": self.starts[windows],
         }
         if self.horizon:
-            batch["y"] = block[:, self.lookback :]
+            batch["y"] = block[:, context:]
         if self.features is not None:
-            batch["time_features"] = self.features[rows[:, : self.lookback]]  # (B, L, F)
+            features = self.features[rows[:, :context]]  # (B, L, F)
+            batch["time_features"] = features.masked_fill(before_start[:, :context, None], 0.0)
         return batch
 
 
