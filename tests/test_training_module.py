@@ -113,12 +113,22 @@ def test_linear_start_epochs_follow_the_schedule():
 
 def test_quantile_module_uses_pinball_and_point_metrics():
     torch.manual_seed(0)
-    module = MemNetModule.from_config(config(quantiles=(0.1, 0.5, 0.9)), loss="pinball")
-    t = trainer(fast_dev_run=True)
+    levels = (0.1, 0.5, 0.9)
+    module = MemNetModule.from_config(config(quantiles=levels), loss="pinball")
+    t = trainer(fast_dev_run=True)  # one training step, then one validation batch
     t.fit(module, loader(), loader(seed=1))
-    assert {"val_loss", "val_mse", "val_mae"} <= set(t.callback_metrics)
+    logged = t.callback_metrics
+    assert {"val_loss", "val_mse", "val_mae"} <= set(logged)
     out = module.predict_step({"x": torch.randn(3, L, C)}, 0)  # no "y" needed
     assert out.forecast.shape == (3, H, C, 3)
+    # The logged loss is the pinball loss of that batch, by hand; the point metrics read the median.
+    batch = next(iter(loader(seed=1)))
+    with torch.no_grad():
+        forecast = module.net(batch["x"]).forecast  # (B, H, C, Q)
+    error = batch["y"].unsqueeze(-1) - forecast  # (B, H, C, Q)
+    by_level = [torch.maximum(q * error[..., i], (q - 1) * error[..., i]).mean() for i, q in enumerate(levels)]
+    assert logged["val_loss"].item() == pytest.approx(torch.stack(by_level).mean().item(), rel=1e-5)
+    assert logged["val_mae"].item() == pytest.approx(error[..., 1].abs().mean().item(), rel=1e-5)
 
 
 def test_batch_contract_errors():
