@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.arima_process import arma_generate_sample
 from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.statespace.tools import diff
 
 import tsmem.estimators.arima as arima_module
 import tsmem.estimators.arima_css as css_module
 from tsmem.datasets import load_dataset
 from tsmem.estimators import ARIMA, FitWarning, SeasonalNaive, fourier_terms
-from tsmem.estimators.arima_css import Orders, difference, fit_css, to_sarimax_params
+from tsmem.estimators.arima_css import Orders, fit_css, to_sarimax_params
 
 
 def hourly(values: np.ndarray, start: str = "2024-01-01") -> pd.Series:
@@ -48,7 +49,7 @@ def test_css_jacobian_matches_finite_differences():
     y = np.cumsum(rng.normal(size=400))
     x = rng.normal(size=(400, 2))
     orders = Orders(2, 1, 1, 1, 0, 2, 12, constant=True)
-    w, xd = difference(y, 1, 0, 12), difference(x, 1, 0, 12)
+    w, xd = diff(y, 1, 0, 12), diff(x, 1, 0, 12)
     design = css_module._design(len(w), xd, True)
     coef = rng.normal(scale=0.2, size=orders.p + orders.q + orders.P + orders.Q + 3)
     exact = css_module._jacobian(coef, w, design, orders)

@@ -26,7 +26,7 @@ def test_seasonal_naive_repeats_the_last_season():
     assert forecast.tolist() == [4.0, 5.0, 6.0, 4.0, 5.0]
     with pytest.raises(ValueError, match="needs at least 3"):
         SeasonalNaive(season_length=3).fit(monthly([1, 2]))
-    with pytest.raises(ValueError, match="season_length must be a positive integer"):
+    with pytest.raises(ValueError, match="season_length == 0, must be >= 1"):
         SeasonalNaive(season_length=0).fit(monthly([1, 2]))
 
 

@@ -53,6 +53,7 @@ from tsmem.estimators.arima_css import (
 from tsmem.estimators.base import LocalForecaster
 from tsmem.estimators.fit_notes import (
     Deadline,
+    check_count,
     check_limits,
     labels_index,
     series_labels,
@@ -117,8 +118,7 @@ def fourier_terms(index: pd.Index, period: float, n_terms: int) -> pd.DataFrame:
     For a long ``unique_id/ds/y`` frame, build the rows per series and stack them:
     ``pd.concat([fourier_terms(pd.DatetimeIndex(g.ds), 168, 3).rename_axis("ds").reset_index().assign(unique_id=k) for k, g in y.groupby("unique_id")])``.
     """
-    if isinstance(n_terms, bool) or not isinstance(n_terms, int | np.integer) or n_terms < 1:
-        raise ValueError(f"n_terms must be a positive integer, got {n_terms!r}.")
+    check_count(n_terms, "n_terms", minimum=1)
     if not period > 2 * n_terms - 1e-9:
         raise ValueError(f"n_terms={n_terms} is too many for period {period}: use at most period / 2.")
     t = _step_counts(index)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
+from statsmodels.tsa.arima_process import ArmaProcess
+from statsmodels.tsa.statespace.tools import diff
 
 #: Smallest modulus allowed for a root of any AR or MA factor (R's auto.arima: 1.01).
 MIN_ROOT_MODULUS = 1.01
@@ -105,15 +107,6 @@ class CSSFit:
 # -- polynomials ------------------------------------------------------------------
 
 
-def difference(values: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
-    """``(1-B)^d (1-B^m)^D values`` along the first axis (rows lost at the start)."""
-    for _ in range(D):
-        values = values[m:] - values[:-m]
-    for _ in range(d):
-        values = values[1:] - values[:-1]
-    return values
-
-
 def seasonal_poly(coef: np.ndarray, m: int, sign: float) -> np.ndarray:
     """Coefficients of ``1 + sign·Σ c_j B^{j·m}`` in powers of ``B`` (length ``len(coef)·m + 1``)."""
     poly = np.zeros(len(coef) * m + 1)
@@ -139,31 +132,31 @@ def ar_ma_polys(coef: np.ndarray, orders: Orders) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def _smallest_root(poly: np.ndarray) -> float:
-    """Smallest root modulus of ``Σ poly[k] B^k`` (inf for a constant polynomial)."""
-    nonzero = np.flatnonzero(np.abs(poly) > 1e-8)
-    if nonzero[-1] == 0:
-        return np.inf
-    return float(np.min(np.abs(np.roots(poly[: nonzero[-1] + 1][::-1]))))  # np.roots: highest power first
+def _smallest_root(process: ArmaProcess) -> float:
+    """Smallest modulus over the AR and MA roots of ``process`` (inf when it has none)."""
+    roots = np.concatenate([process.arroots, process.maroots])
+    return float(np.min(np.abs(roots), initial=np.inf))
 
 
 def min_root_modulus(coef: np.ndarray, orders: Orders, expanded: bool = False) -> float:
-    """Smallest root modulus over the AR and MA polynomials.
+    """Smallest root modulus over the AR and MA polynomials (statsmodels' ``ArmaProcess`` roots).
 
     By default each factor is checked in its own variable (φ and θ in ``B``, Φ and
     Θ in ``B^m``). R's ``auto.arima`` (``expanded=True``) checks the expanded
     products φ(B)Φ(B^m) and θ(B)Θ(B^m) in ``B``, where a seasonal root ``r``
     counts as ``|r|^(1/m)``: with ``m = 24`` any seasonal coefficient above about
     0.79 fails the 1.01 bound (|r| < 1.01²⁴ = 1.27), which throws away the
-    typical hourly model (Θ ≈ -0.9 after seasonal differencing). On M4 Hourly
-    that cost 15 % sMAPE (a 40-series sample: 17.0 against 14.8); the
-    per-factor check keeps R's intent, no root near the unit circle.
+    typical hourly model (Θ ≈ -0.9 after seasonal differencing). The per-factor
+    check keeps R's intent, no root near the unit circle, without that side
+    effect (its effect on forecasts: ``experiments/results/autoarima_defaults.md``).
     """
     if expanded:
         phi, sphi, theta, stheta = ar_ma_polys(coef, orders)
-        return min(_smallest_root(np.convolve(phi, sphi)), _smallest_root(np.convolve(theta, stheta)))
+        return _smallest_root(ArmaProcess(np.convolve(phi, sphi), np.convolve(theta, stheta)))
     ar, sar, ma, sma, _ = split_coef(coef, orders)
-    return min(_smallest_root(seasonal_poly(factor, 1, sign)) for factor, sign in ((ar, -1.0), (sar, -1.0), (ma, 1.0), (sma, 1.0)))
+    regular = ArmaProcess(seasonal_poly(ar, 1, -1.0), seasonal_poly(ma, 1, 1.0))
+    seasonal = ArmaProcess(seasonal_poly(sar, 1, -1.0), seasonal_poly(sma, 1, 1.0))  # in the variable B^m
+    return min(_smallest_root(regular), _smallest_root(seasonal))
 
 
 # -- residuals and their Jacobian -------------------------------------------------------
@@ -277,8 +270,9 @@ def fit_css(
     >>> np.round(fit.coef, 1).tolist()
     [0.6, 0.3]
     """
-    w = difference(np.asarray(y, dtype=float), orders.d, orders.D, orders.m)
-    xd = None if x is None else difference(np.asarray(x, dtype=float), orders.d, orders.D, orders.m)
+    # (1-B)^d (1-B^m)^D along the first axis: the first d + D·m rows are lost
+    w = diff(np.asarray(y, dtype=float), orders.d, orders.D, orders.m)
+    xd = None if x is None else diff(np.asarray(x, dtype=float), orders.d, orders.D, orders.m)
     design = _design(len(w), xd, orders.constant)
     n_arma = orders.p + orders.q + orders.P + orders.Q
     n_coef = n_arma + (0 if design is None else design.shape[1])

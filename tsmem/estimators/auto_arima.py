@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 from statsmodels.tsa.seasonal import STL
+from statsmodels.tsa.statespace.tools import diff
 from statsmodels.tsa.stattools import kpss
 
 from tsmem.data.panel import Panel
@@ -63,11 +64,10 @@ from tsmem.estimators.arima import SarimaxForecaster
 from tsmem.estimators.arima_css import (
     CSSFit,
     Orders,
-    difference,
     fit_css,
     to_sarimax_params,
 )
-from tsmem.estimators.fit_notes import Deadline, check_limits, quiet_statsmodels
+from tsmem.estimators.fit_notes import Deadline, check_count, check_limits, quiet_statsmodels
 from tsmem.estimators.sarimax_state import (
     ArimaState,
     deterministic_state,
@@ -326,22 +326,14 @@ class AutoARIMA(SarimaxForecaster):
         self.n_jobs = n_jobs
 
     def _validate_params(self) -> None:
-        def count(name: str, optional: bool = False, minimum: int = 0) -> None:
-            value = getattr(self, name)
-            if optional and value is None:
-                return
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-
-        count("season_length", minimum=1)
-        for name in ("d", "D"):
-            count(name, optional=True)
+        check_count(self.season_length, "season_length", minimum=1)
+        for name in ("d", "D", "max_order"):
+            check_count(getattr(self, name), name, allow_none=True)
         for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D"):
-            count(name)
-        count("max_order", optional=True)
+            check_count(getattr(self, name), name)
         if self.root_check not in ("factors", "expanded"):
             raise ValueError(f"root_check must be 'factors' or 'expanded', got {self.root_check!r}.")
-        count("max_models", minimum=1)
+        check_count(self.max_models, "max_models", minimum=1)
         check_limits(self.maxiter, self.time_budget)
 
     def _min_length(self) -> int:
@@ -371,10 +363,10 @@ class AutoARIMA(SarimaxForecaster):
         D = (self.D if self.D is not None else _nsdiffs(tested, m, self.max_D)) if seasonal else 0
         if not seasonal:
             m = 1
-        d = self.d if self.d is not None else kpss_ndiffs(difference(tested, 0, D, m), max_d=self.max_d)
+        d = self.d if self.d is not None else kpss_ndiffs(diff(tested, 0, D, m), max_d=self.max_d)
         d = min(d, max(n - D * m - 3, 0))  # keep three differenced values (very short series)
         allow_constant = self.allow_constant and d + D <= 1
-        if np.ptp(difference(y, d, D, m)) == 0 and x is None:
+        if np.ptp(diff(y, d, D, m)) == 0 and x is None:
             return deterministic_state(y, Orders(0, d, 0, 0, D, 0, m, allow_constant), None)
 
         limits = self._limits(n, m)
@@ -475,7 +467,7 @@ def _nsdiffs(x: np.ndarray, m: int, max_D: int) -> int:
     D = 0
     while D < max_D and len(x) > 2 * m and seasonal_strength(x, m) > SEASONAL_STRENGTH_THRESHOLD:
         D += 1
-        x = x[m:] - x[:-m]
+        x = diff(x, 0, 1, m)
         if np.ptp(x) == 0:
             break
     return D

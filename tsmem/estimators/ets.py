@@ -43,6 +43,7 @@ from tsmem.data.panel import Panel
 from tsmem.estimators.base import LocalForecaster
 from tsmem.estimators.fit_notes import (
     Deadline,
+    check_count,
     check_limits,
     labels_index,
     quiet_statsmodels,
@@ -188,9 +189,7 @@ class ETS(LocalForecaster):
         self.n_jobs = n_jobs
 
     def _validate_params(self) -> None:
-        m = self.season_length
-        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-            raise ValueError(f"season_length must be a positive integer, got {m!r}.")
+        check_count(self.season_length, "season_length", minimum=1)
         letters = self.model
         if not (
             isinstance(letters, str)

@@ -12,14 +12,15 @@ processes, where a warning would be lost.
 
 from __future__ import annotations
 
+import numbers
 import time
 import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 import pandas as pd
+from sklearn.utils import check_scalar
 
 from tsmem.data.panel import Panel
 
@@ -36,13 +37,34 @@ def quiet_statsmodels() -> Iterator[None]:
         yield
 
 
+def check_count(value: Any, name: str, minimum: int = 0, allow_none: bool = False) -> None:
+    """An integer hyperparameter ``>= minimum`` (or None when allowed), by sklearn's ``check_scalar``.
+
+    ``TypeError`` for a non-integer, ``ValueError`` below ``minimum``, each naming the
+    parameter. A bool is refused too: ``check_scalar`` would take ``True`` as 1.
+
+    Examples
+    --------
+    >>> check_count(3, "max_p")
+    >>> check_count(0, "season_length", minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: season_length == 0, must be >= 1.
+    """
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer >= {minimum}, not the bool {value!r}.")
+    check_scalar(value, name, numbers.Integral, min_val=minimum, include_boundaries="left")
+
+
 def check_limits(maxiter: Any, time_budget: Any) -> None:
     """Validate the ``maxiter`` and ``time_budget`` parameters shared by the statistical models."""
-    if isinstance(maxiter, bool) or not isinstance(maxiter, int | np.integer) or maxiter < 1:
-        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}.")
-    number = isinstance(time_budget, int | float) and not isinstance(time_budget, bool)
-    if time_budget is not None and not (number and time_budget > 0):
-        raise ValueError(f"time_budget must be None or a positive number of seconds, got {time_budget!r}.")
+    check_count(maxiter, "maxiter", minimum=1)
+    if time_budget is not None:
+        if isinstance(time_budget, bool):
+            raise TypeError(f"time_budget must be None or a number of seconds > 0, not the bool {time_budget!r}.")
+        check_scalar(time_budget, "time_budget", numbers.Real, min_val=0, include_boundaries="neither")
 
 
 class Deadline:

@@ -19,6 +19,7 @@ from statsmodels.tsa.seasonal import seasonal_decompose
 from statsmodels.tsa.stattools import acf
 
 from tsmem.estimators.base import LocalForecaster
+from tsmem.estimators.fit_notes import check_count
 
 
 def _normal_quantiles(point: np.ndarray, sd: np.ndarray, quantiles: tuple[float, ...]) -> np.ndarray | None:
@@ -43,9 +44,7 @@ class _SeasonLength:
     """Mixin validating a ``season_length`` parameter."""
 
     def _validate_params(self) -> None:
-        m = self.season_length
-        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-            raise ValueError(f"season_length must be a positive integer, got {m!r}.")
+        check_count(self.season_length, "season_length", minimum=1)
 
 
 class Naive(LocalForecaster):

@@ -19,8 +19,9 @@ import numpy as np
 from scipy.stats import norm
 from statsmodels.tsa.statespace import kalman_filter as kf
 from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.statespace.tools import diff
 
-from tsmem.estimators.arima_css import Orders, difference, fit_css, to_sarimax_params
+from tsmem.estimators.arima_css import Orders, fit_css, to_sarimax_params
 from tsmem.estimators.fit_notes import Deadline, quiet_statsmodels
 
 #: Kalman filter storage for forecasting: the predicted state means and the
@@ -181,15 +182,16 @@ def fit_ml(
             notes.append(f"time budget ({deadline.seconds:g} s) stopped maximum likelihood early")
         except (ValueError, np.linalg.LinAlgError, OverflowError) as error:
             return None, (), np.nan, [f"maximum likelihood failed ({error})"]
-        loglike = model.loglike(params)
+        filtered = model.filter(params, low_memory=True, cov_type="none")
         names = tuple(model.param_names)
         if _CONCENTRATE_SCALE:  # put σ² back: the forecasting model takes it as a parameter
-            params = np.r_[params, model.filter(params, low_memory=True, cov_type="none").scale]
+            params = np.r_[params, filtered.scale]
             names = (*names, "sigma2")
+        # statsmodels' AICc counts the profiled σ² as a parameter (df_model = k + 1) and no
+        # diffuse states here (the differenced model is stationary): R's AICc with σ².
+        loglike, aicc = filtered.llf, filtered.aicc
     if not np.isfinite(loglike) or not np.all(np.isfinite(params)):
         return None, (), np.nan, ["maximum likelihood gave a non-finite likelihood"]
-    k, n = len(params), model.nobs
-    aicc = -2 * loglike + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf)
     return params, names, float(aicc), notes
 
 
@@ -206,7 +208,7 @@ def _admissible(model: SARIMAX, params: np.ndarray) -> bool:
 
 def deterministic_state(y: np.ndarray, orders: Orders, x: np.ndarray | None) -> ArimaState:
     """σ² = 0: ``y`` differenced by ``orders`` is the constant ``drift`` (a constant series: d = D = 0)."""
-    drift = float(difference(y, orders.d, orders.D, orders.m)[0])
+    drift = float(diff(y, orders.d, orders.D, orders.m)[0])
     return ArimaState(orders.order, orders.seasonal_order, None, None, drift=drift, x=x, method="deterministic")
 
 
@@ -217,7 +219,7 @@ def simplest_state(y: np.ndarray, orders: Orders, x: np.ndarray | None, notes: S
     it cannot fail to fit, and its forecasts are naive-like.
     """
     simple = Orders(0, orders.d, 0, 0, orders.D, 0, orders.m, orders.constant and orders.d + orders.D <= 1)
-    if np.ptp(difference(y, simple.d, simple.D, simple.m)) == 0:
+    if np.ptp(diff(y, simple.d, simple.D, simple.m)) == 0:
         return deterministic_state(y, simple, x)
     fit = fit_css(y, simple, x)
     note = f"fell back to {simple} (least squares)"
@@ -225,27 +227,17 @@ def simplest_state(y: np.ndarray, orders: Orders, x: np.ndarray | None, notes: S
 
 
 def state_from_css(fit: Any, x: np.ndarray | None, notes: Sequence[str], method: str = "css") -> ArimaState:
-    """An :class:`ArimaState` holding CSS estimates in SARIMAX's layout."""
+    """An :class:`ArimaState` holding CSS estimates in SARIMAX's layout (and SARIMAX's names)."""
     orders = fit.orders
     trend = "c" if orders.constant else None
-    names = param_names(orders, 0 if x is None else x.shape[1])
+    # SARIMAX names the parameters from the specification and the regressors alone
+    # (x1, x2, ..., or "const" for a constant column), not from the series' values.
+    endog = np.zeros(1 if x is None else len(x))
+    with quiet_statsmodels():
+        names = tuple(sarimax(endog, x, orders.order, orders.seasonal_order, trend).param_names)
     return ArimaState(
         orders.order, orders.seasonal_order, trend, to_sarimax_params(fit), names, x=x, method=method,
         aicc=fit.aicc, notes=tuple(notes),
-    )
-
-
-def param_names(orders: Orders, n_exog: int) -> tuple[str, ...]:
-    """SARIMAX's parameter names for ``orders`` (a constant as ``trend="c"``) and ``n_exog`` regressors."""
-    m = orders.m
-    return (
-        *(["intercept"] if orders.constant else []),
-        *(f"x{k}" for k in range(1, n_exog + 1)),
-        *(f"ar.L{i}" for i in range(1, orders.p + 1)),
-        *(f"ma.L{i}" for i in range(1, orders.q + 1)),
-        *(f"ar.S.L{j * m}" for j in range(1, orders.P + 1)),
-        *(f"ma.S.L{j * m}" for j in range(1, orders.Q + 1)),
-        "sigma2",
     )
 
 

@@ -21,17 +21,20 @@ one-step error of SES on the adjusted series.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from sklearn.utils import check_scalar
 from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from tsmem.data.panel import Panel
 from tsmem.estimators.base import LocalForecaster
-from tsmem.estimators.fit_notes import labels_index, quiet_statsmodels, series_labels
+from tsmem.estimators.fit_notes import check_count, labels_index, quiet_statsmodels, series_labels
 
 __all__ = ["Theta", "ThetaState"]
 
@@ -61,13 +64,18 @@ class ThetaState:
 
 
 def _ses_level(y: np.ndarray, alpha: float) -> tuple[float, float]:
-    """Final SES level from ``ℓ₀ = y[0]`` (statsmodels' "known" start), and the mean squared one-step error."""
-    level, squares = y[0], 0.0
-    for value in y[1:]:
-        error = value - level
-        squares += error * error
-        level += alpha * error
-    return float(level), squares / max(len(y) - 1, 1)
+    """Final SES level with parameter ``alpha``, and the mean squared one-step error.
+
+    The smoothing ``ThetaModel.fit`` itself runs (statsmodels' ``ExponentialSmoothing``
+    started at ``ℓ₀ = y[0]``), here with ``alpha`` fixed so that a new history is
+    smoothed with the fitted parameter. The first one-step error is zero by that
+    start, hence the mean over ``len(y) - 1`` errors.
+    """
+    with quiet_statsmodels():
+        fit = ExponentialSmoothing(y, initial_level=y[0], initialization_method="known").fit(
+            smoothing_level=alpha, optimized=False
+        )
+    return float(fit.level[-1]), float(fit.sse) / max(len(y) - 1, 1)
 
 
 class Theta(LocalForecaster):
@@ -136,13 +144,12 @@ class Theta(LocalForecaster):
         self.n_jobs = n_jobs
 
     def _validate_params(self) -> None:
-        m = self.season_length
-        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-            raise ValueError(f"season_length must be a positive integer, got {m!r}.")
+        check_count(self.season_length, "season_length", minimum=1)
         if self.method not in ("auto", "additive", "multiplicative"):
             raise ValueError(f"method must be 'auto', 'additive' or 'multiplicative', got {self.method!r}.")
-        if not isinstance(self.theta, int | float) or isinstance(self.theta, bool) or self.theta < 1:
-            raise ValueError(f"theta must be a number >= 1, got {self.theta!r}.")
+        if isinstance(self.theta, bool):
+            raise TypeError(f"theta must be a number >= 1, not the bool {self.theta!r}.")
+        check_scalar(self.theta, "theta", numbers.Real, min_val=1, include_boundaries="left")
 
     def _min_length(self) -> int:
         return 2
