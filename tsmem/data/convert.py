@@ -195,16 +195,24 @@ def _lend_frequency(indexes: list[pd.Index]) -> list[pd.Index]:
     return lent
 
 
+def nominal_step(index: pd.Index) -> float | None:
+    """Seconds between an index's first two timestamps (None for integer positions,
+    or a lone timestamp with no frequency); calendar steps vary a little (28 to 31
+    days a month), so compare them with some tolerance."""
+    if isinstance(index, pd.PeriodIndex):
+        index = index.to_timestamp()
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    if len(index) > 1:
+        return (index[1] - index[0]).total_seconds()
+    return None if index.freq is None else (index[0] + index.freq - index[0]).total_seconds()
+
+
 def _check_same_frequency(indexes: list[pd.Index], ids: list[Hashable], label: str) -> None:
     """Refuse series whose steps differ (hourly beside daily), whatever the offsets' names."""
 
     def step(index: pd.Index) -> float:
-        # Nominal seconds between the first two steps; calendar steps vary a little
-        # (28 to 31 days a month), which the tolerance below allows for.
-        return float(index[1] - index[0]) if isinstance(index, pd.RangeIndex) else (
-            pd.Timestamp(index[1].start_time if isinstance(index, pd.PeriodIndex) else index[1])
-            - pd.Timestamp(index[0].start_time if isinstance(index, pd.PeriodIndex) else index[0])
-        ).total_seconds()
+        return float(index[1] - index[0]) if isinstance(index, pd.RangeIndex) else nominal_step(index)
 
     steps = [(series_id, step(ix), ix) for series_id, ix in zip(ids, indexes, strict=True) if len(ix) > 1]
     for series_id, seconds, index in steps[1:]:

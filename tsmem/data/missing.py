@@ -107,12 +107,12 @@ def _infer_grid(index: pd.DatetimeIndex, label: str) -> pd.DateOffset:
     answers (and the most common fixed step) are tried, and of the grids that hold
     every timestamp the one with the fewest steps wins.
     """
-    whole = pd.infer_freq(index)
+    whole = _inferred(index)
     if whole is not None:
-        return to_offset(whole)
+        return whole
     starts = np.unique(np.linspace(0, len(index) - 3, num=min(len(index) - 2, 200)).astype(int))
-    stretches = [pd.infer_freq(index[i : i + 3]) for i in starts]
-    names = sorted({name for name in stretches if name})
+    stretches = [_inferred(index[i : i + 3]) for i in starts]
+    names = sorted({offset.freqstr for offset in stretches if offset is not None})
     steps, step_counts = np.unique(np.diff(index.to_numpy()), return_counts=True)  # timedelta64
     candidates = [to_offset(name) for name in [*names, *_CALENDAR]]
     candidates.append(to_offset(pd.Timedelta(steps[step_counts.argmax()])))
@@ -125,6 +125,10 @@ def _infer_grid(index: pd.DatetimeIndex, label: str) -> pd.DateOffset:
         f"{pd.Timedelta(steps[step_counts.argmax()])}, but not every timestamp fits it). "
         "Pass the frequency, e.g. fill_missing(y, freq='MS'), or resample first: y.resample('D').mean()."
     )
+
+
+def _inferred(index: pd.DatetimeIndex) -> pd.DateOffset | None:
+    return pd.DatetimeIndex(index, freq="infer").freq  # pandas' inference; None when irregular
 
 
 def _fill(y: pd.Series | pd.DataFrame, method: FillMethod, label: str) -> pd.Series | pd.DataFrame:

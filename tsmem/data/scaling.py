@@ -1,8 +1,9 @@
 """Per-series, per-channel scaling fitted on training data only.
 
-The statistics are those of scikit-learn's ``StandardScaler``/``MinMaxScaler``
-(a constant channel gets scale 1, as sklearn does), kept per series so a global
-model over many series sees each on a comparable scale.
+The statistics are those of scikit-learn's ``StandardScaler``/``MinMaxScaler``,
+kept per series so a global model over many series sees each on a comparable
+scale. A constant channel is divided by its largest ``|value|`` (sklearn uses 1),
+so scaling ``y`` by ``c`` scales the forecasts by ``c`` at any magnitude.
 """
 
 from __future__ import annotations
@@ -67,8 +68,16 @@ class PanelScaler:
         n_channels = values.shape[1]
         if self.method == "none":
             return np.zeros(n_channels), np.ones(n_channels)
+        # Statistics of values / their magnitude, then scaled back: squares of values
+        # near 1e200 would overflow, and of values near 1e-200 underflow to 0.
+        magnitude = np.max(np.abs(values), axis=0, initial=0.0)
+        magnitude = np.where(magnitude > 0, magnitude, 1.0)  # (C,)
+        unit = values / magnitude
         if self.method == "standard":
-            shift, scale = values.mean(axis=0), values.std(axis=0)
+            shift, scale = unit.mean(axis=0) * magnitude, unit.std(axis=0) * magnitude
         else:
-            shift, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
-        return shift, np.where(scale > 1e-12 * np.maximum(1.0, np.abs(shift)), scale, 1.0)
+            shift, scale = unit.min(axis=0) * magnitude, np.ptp(unit, axis=0) * magnitude
+        # A (nearly) constant channel is scaled by its own size, never by an absolute 1,
+        # so forecasts keep their proportion to the data at any scale.
+        flat = ~(scale > 1e-12 * magnitude)
+        return shift, np.where(flat, magnitude, scale)
