@@ -20,9 +20,17 @@ too strictly) to bundle and are read from a *data directory*, the first of
 laid out as ``ett/ETTh1.csv.gz``, ``m4/Hourly-train.csv.gz``, ... (see
 :attr:`DatasetInfo.files`). Each file is also found under its other
 compression: ``ett/ETTh1.csv`` for ``ett/ETTh1.csv.gz``, and
-``autoformer/national_illness.csv.gz`` for ``autoformer/national_illness.csv``. tsmem never
-downloads anything: a missing file raises a ``FileNotFoundError`` that names
-every path looked at, the upstream source and where to put the file.
+``autoformer/national_illness.csv.gz`` for ``autoformer/national_illness.csv``.
+
+A missing file is downloaded into that directory on first use: from its
+upstream repository at a pinned commit (``raw.githubusercontent.com``, or
+``$TSMEM_DATA_URL``), checked against its registered sha256 and moved into
+place only when complete. :func:`download_dataset` (or ``python -m
+tsmem.datasets download NAME ...``) does it ahead of time; ``download=False`` or
+``TSMEM_DOWNLOAD=0`` turns it off. A file that cannot be had (offline, or the
+M4 series info file, which has no public URL) raises a ``FileNotFoundError``
+(:class:`DownloadError` when a download failed) naming every path looked at,
+the URL and where to put the file by hand.
 
 What :func:`load_dataset` returns
 ---------------------------------
@@ -47,8 +55,9 @@ Standard splits
 code. See :attr:`DatasetInfo.split` for each dataset's rule.
 """
 
+from tsmem.datasets.download import DownloadError
 from tsmem.datasets.files import DATA_DIR_ENV as DATA_DIR_ENV  # public, though not in __all__
-from tsmem.datasets.files import load_dataset
+from tsmem.datasets.files import download_dataset, load_dataset
 from tsmem.datasets.info import Borders as Borders  # public, though not in __all__
 from tsmem.datasets.info import DatasetInfo
 from tsmem.datasets.registry import dataset_info, list_datasets
@@ -56,7 +65,9 @@ from tsmem.datasets.splits import split_borders, standard_split
 
 __all__ = [
     "DatasetInfo",
+    "DownloadError",
     "dataset_info",
+    "download_dataset",
     "list_datasets",
     "load_dataset",
     "split_borders",
