@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     names = args.names or [name for name in list_datasets() if not dataset_info(name).bundled]
     root, why = _data_root(args.data_dir)
-    print(f"data directory: {root} (from {why})")
+    print(f"data directory: {root}, from {why}")
     failed = 0
     for name in names:
         try:
