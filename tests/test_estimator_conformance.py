@@ -8,6 +8,8 @@ leak of the future, no mutation of the input, same seed → same forecast).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,13 +41,17 @@ def long_frame() -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def comparable(params: dict) -> dict:
-    """``get_params()`` with nested estimators (a wrapper's ``estimator``) as (class, their
-    parameters): clone copies them, and plain ``==`` would compare them by identity."""
-    return {
-        k: (type(v), comparable(v.get_params())) if isinstance(v, BaseEstimator) else v
-        for k, v in params.items()
-    }
+def comparable(params: Any) -> Any:
+    """``get_params()`` with nested estimators (a wrapper's ``estimator``, an ensemble's
+    ``(name, estimator)`` pairs) as (class, their parameters): clone copies them, and plain
+    ``==`` would compare them by identity."""
+    if isinstance(params, BaseEstimator):
+        return type(params), comparable(params.get_params())
+    if isinstance(params, dict):
+        return {k: comparable(v) for k, v in params.items()}
+    if type(params) in (list, tuple):
+        return type(params)(comparable(v) for v in params)
+    return params
 
 
 params = pytest.mark.parametrize("cls", FORECASTERS, ids=lambda c: c.__name__)
