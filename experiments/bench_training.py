@@ -210,9 +210,9 @@ def step_time(cfg: MemNetConfig, batch_size: int, steps: int, warmup: int) -> li
     return out
 
 
-def bench_scaling(slot_counts, hop_counts, batch_size, steps, warmup) -> list[dict]:
+def bench_scaling(slot_counts, hop_counts, batch_size, steps, warmup, hop_slots=256) -> list[dict]:
     rows = []
-    settings = [("slots", n, 2) for n in slot_counts] + [("hops", 256, k) for k in hop_counts]
+    settings = [("slots", n, 2) for n in slot_counts] + [("hops", hop_slots, k) for k in hop_counts]
     for section, n, k in settings:
         lookback = 2 * 16 + (n - 1) * 8  # N = (L - 2w) // s + 1 with w = 16, s = 8
         cfg = make_config(lookback, hops=k)
@@ -256,6 +256,8 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
         f"{platform.python_version()}, {platform.machine()} with {os.cpu_count()} logical CPUs, "
         f"`torch.set_num_threads({args.threads})`. Total run time {elapsed:.0f} s.",
         "",
+        *(["QUICK MODE: tiny sizes and a few steps, to check the script; the figures mean nothing.", ""]
+          if args.quick else []),
         "Model: `MemNetConfig(lookback, horizon=24, window=16, stride=8, d_model=64, hops, "
         "gated, adjacent tying, learned temporal encoding, RevIN)`, AdamW at a constant LR, "
         "MSE, synthetic noisy sines built once before timing.",
@@ -323,7 +325,8 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
         "the lookback `L = 2w + (N - 1)s`.",
         "",
     ]
-    for section, label in (("slots", "hops K = 2"), ("hops", "N = 256 slots")):
+    hop_slots = next(r["n_slots"] for r in rows if r["section"] == "hops")
+    for section, label in (("slots", "hops K = 2"), ("hops", f"N = {hop_slots} slots")):
         sec_rows = [r for r in rows if r["section"] == section]
         base = sec_rows[0]
         body = [
@@ -342,7 +345,7 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
+    parser.add_argument("--quick", action="store_true", help="a seconds-long check: tiny sizes, few steps")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     parser.add_argument(
         "--results",
@@ -351,9 +354,13 @@ def main(argv: list[str] | None = None) -> None:
         help="folder for .md and .csv (default experiments/results; with --quick runs/experiments)",
     )
     args = parser.parse_args(argv)
-    args.steps, args.warmup, args.repeats = (100, 10, 3) if args.quick else (300, 20, 5)
+    args.steps, args.warmup, args.repeats = (5, 2, 1) if args.quick else (300, 20, 5)
     args.scaling_batch, args.scaling_steps, args.warmup_scaling = (
-        (16, 5, 2) if args.quick else (16, 15, 3)
+        (4, 3, 1) if args.quick else (16, 15, 3)
+    )
+    # Quick mode checks that the script runs and reports; its figures mean nothing.
+    batch_sizes, slot_counts, hop_counts, hop_slots = (
+        ([8, 16], [4, 8, 16], [1, 2], 16) if args.quick else ([32, 256], [64, 256, 1024, 4096], [1, 2, 4, 8], 256)
     )
 
     torch.set_num_threads(args.threads)
@@ -363,13 +370,14 @@ def main(argv: list[str] | None = None) -> None:
     command = "python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])])
 
     t0 = time.perf_counter()
-    rows = bench_overhead([32, 256], args.steps, args.warmup, args.repeats)
+    rows = bench_overhead(batch_sizes, args.steps, args.warmup, args.repeats)
     rows += bench_scaling(
-        [64, 256, 1024, 4096],
-        [1, 2, 4, 8],
+        slot_counts,
+        hop_counts,
         args.scaling_batch,
         args.scaling_steps,
         args.warmup_scaling,
+        hop_slots,
     )
     text = report(rows, args, command, time.perf_counter() - t0)
     print(text)

@@ -29,10 +29,25 @@ def test_training_benchmark_quick_mode_measures_both_loops(tmp_path):
     )  # fmt: skip
     with open(tmp_path / "bench_training.csv") as file:
         rows = list(csv.DictReader(file))
-    variants = {r["variant"] for r in rows if r["section"] == "overhead"}
-    assert {"bare", "lightning"} <= variants
-    assert all(float(r["ms_per_step"]) > 0 for r in rows)
-    assert "Lightning overhead" in (tmp_path / "bench_training.md").read_text()
+    overhead = [r for r in rows if r["section"] == "overhead"]
+    batch_sizes = {r["batch_size"] for r in overhead}
+    # every loop timed at every batch size, on the same model
+    assert {(r["variant"], r["batch_size"]) for r in overhead} == {
+        (v, b) for v in ("bare", "lightning", "lightning-nolog", "lightning+bar") for b in batch_sizes
+    }
+    for r in rows:
+        ms, per_s, batch = float(r["ms_per_step"]), float(r["samples_per_s"]), int(r["batch_size"])
+        assert 0 < ms < float("inf")
+        assert per_s * ms / 1000 == pytest.approx(batch, rel=1e-9)  # both figures from one timing
+    # the slot counts reached the network: N = (L - 2w) // s + 1 with w = 16, s = 8
+    scaling = [r for r in rows if r["section"] in ("slots", "hops")]
+    assert all(int(r["lookback"]) == 32 + 8 * (int(r["n_slots"]) - 1) for r in scaling)
+    assert len({r["n_slots"] for r in scaling if r["section"] == "slots"}) > 1
+    assert len({r["hops"] for r in scaling if r["section"] == "hops"}) > 1
+    report = (tmp_path / "bench_training.md").read_text()
+    assert "Lightning overhead" in report and "QUICK MODE" in report
+    bare = next(r for r in overhead if r["variant"] == "bare")
+    assert f"| {bare['batch_size']} | bare | {float(bare['ms_per_step']):.2f} |" in report  # the table is the CSV
 
 
 @pytest.mark.skipif(not os.environ.get("TSMEM_DATA_DIR"), reason="needs the ETTh1 file: set TSMEM_DATA_DIR")
