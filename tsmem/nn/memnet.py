@@ -181,6 +181,10 @@ class MemNet(nn.Module):
         c = self.config
         self._check_inputs(x, time_features)
         B, L, C = x.shape
+        observed = None
+        if c.memory == "history" and c.hops > 0:
+            observed = torch.isfinite(x).all(dim=-1)  # (B, L): False on a long memory's padding
+            x = torch.where(observed.unsqueeze(-1), x, torch.zeros_like(x))  # no NaN in any gradient
         stats = None
         if self.revin is not None:
             recent = c.lookback if c.memory == "history" else None
@@ -190,15 +194,17 @@ class MemNet(nn.Module):
             series = x.transpose(1, 2).reshape(B * C, L, 1)  # (B·C, L, 1)
             if time_features is not None:
                 time_features = time_features.repeat_interleave(C, dim=0)  # (B·C, L, F)
+            if observed is not None:
+                observed = observed.repeat_interleave(C, dim=0)  # (B·C, L)
         else:
             series = x  # (B, L, C)
         G = C // c.in_channels  # series per sample
 
-        u, attention, futures = self._read(series, time_features)  # (B', d), (B', K, N)
+        u, attention, futures = self._read(series, time_features, observed)  # (B', d), (B', K, N)
         y = self.head(self.dropout(u))  # (B', H·C_in·Q)
         if futures is not None:
             r, g = futures  # (B', H·C_in) each
-            y = y.reshape(len(y), -1, c.n_quantiles)  # (B', H·C_in, Q)
+            y = y.reshape(y.shape[0], -1, c.n_quantiles)  # (B', H·C_in, Q); not len(y): export keeps B free
             y = ((1 - g).unsqueeze(-1) * y + (g * r).unsqueeze(-1)).flatten(1)
         y = y.reshape(B, G, c.horizon, c.in_channels, c.n_quantiles)  # (B, G, H, C_in, Q)
         y = y.transpose(1, 2).reshape(B, c.horizon, C, c.n_quantiles)  # (B, H, C, Q)
@@ -212,10 +218,11 @@ class MemNet(nn.Module):
         return MemNetOutput(y, attention)
 
     def _read(
-        self, series: Tensor, time_features: Tensor | None
+        self, series: Tensor, time_features: Tensor | None, observed: Tensor | None = None
     ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor] | None]:
         """Controller, hops and the futures read on ``series`` (B', L, C_in).
 
+        ``observed`` (B', L) marks the steps a long memory really holds (None: all).
         Returns ``u^{K+1}`` (B', d), the hops' attention p (B', K, N) and, with
         ``futures=True``, the read ``r`` and its gate ``g`` (B', H·C_in each).
         """
@@ -236,6 +243,7 @@ class MemNet(nn.Module):
             time_features,
             future_length=c.horizon if c.futures else None,
             max_slots=c.max_slots if c.memory == "history" else None,
+            observed=observed,
         )
         if self.training and c.empty_slot_rate > 0:
             n_empty = math.ceil(c.empty_slot_rate * memory.index.shape[1])
@@ -251,7 +259,7 @@ class MemNet(nn.Module):
 
         def embed_keys(j: int) -> Tensor:
             if j not in keys:
-                keys[j] = self.dropout(self.embeddings[j](memory.keys, memory))  # (B', N, d)
+                keys[j] = self.embeddings[j](memory.keys, memory)  # (B', N, d)
             return keys[j]
 
         weights = []
@@ -259,7 +267,7 @@ class MemNet(nn.Module):
         for k in range(c.hops):
             a_set, c_set = (k, k + 1) if c.weight_tying == "adjacent" else (0, 1)
             if c.key_value:
-                out = self.dropout(self.embeddings[c_set](memory.values, memory))  # (B', N, d)
+                out = self.embeddings[c_set](memory.values, memory)  # (B', N, d)
             else:
                 out = embed_keys(c_set)  # (B', N, d)
             scores = self._address(a_set, u, query, memory, correlation, embed_keys)  # (B', N)
@@ -271,6 +279,7 @@ class MemNet(nn.Module):
                 o = self.contextual(p, out, u)  # (B', d)
             else:
                 o = read(p, out)  # (B', d)
+            o = self.dropout(o)  # on the read, not on the (B', N, d) slots: N times cheaper
             u = self.updates[min(k, len(self.updates) - 1)](u, o)  # (B', d)
             if c.nonlinear_hops:
                 u = torch.tanh(u)
@@ -311,7 +320,7 @@ class MemNet(nn.Module):
             )
         L = x.shape[1]
         recent = x[:, -c.lookback :] if c.memory == "history" else x
-        if not bool(torch.isfinite(recent).all()):
+        if not torch.compiler.is_compiling() and not bool(torch.isfinite(recent).all()):
             where = f"the last lookback={c.lookback} steps" if c.memory == "history" else "x"
             raise ValueError(
                 f"x holds NaN or inf in {where}; only a long memory (memory='history') may be "

@@ -33,7 +33,6 @@ their recency indices, to regularise the temporal encoding.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import torch
@@ -83,6 +82,7 @@ def build_memory(
     time_features: Tensor | None = None,
     future_length: int | None = None,
     max_slots: int | None = None,
+    observed: Tensor | None = None,
 ) -> Memory:
     """Cut ``x`` (B, L, C) into the memory slots described in the module docstring.
 
@@ -101,6 +101,9 @@ def build_memory(
         they run past the origin.
     max_slots : int or None
         Keep only the ``max_slots`` most recent slots.
+    observed : Tensor or None
+        (B, L) bool, False at steps that were not observed (their values in ``x`` are
+        then ignored); None derives it from the NaN in ``x``.
 
     Returns
     -------
@@ -111,26 +114,30 @@ def build_memory(
     N = (L - 2 * window) // stride + 1
     if L < 2 * window or N < 1:
         raise ValueError(f"An input of {L} steps holds no slot of {window} steps before the query.")
+    if observed is None:
+        observed = torch.isfinite(x).all(dim=-1)  # (B, L)
     if max_slots is not None and N > max_slots:
-        x = x[:, (N - max_slots) * stride :]  # drop the oldest slots' steps
+        drop = (N - max_slots) * stride  # the oldest slots' steps
+        x, observed = x[:, drop:], observed[:, drop:]
         if time_features is not None:
-            time_features = time_features[:, (N - max_slots) * stride :]
+            time_features = time_features[:, drop:]
         B, L, C = x.shape
         N = max_slots
     span = (N - 1) * stride + window  # steps covered by the slots
     start = L - window - span  # first step of the oldest slot
-    observed = torch.isfinite(x).all(dim=-1)  # (B, L)
-    has_gaps = not bool(observed.all())
+    # An exported graph (torch.export, ONNX) takes the masked path: its inputs may have gaps.
+    has_gaps = torch.compiler.is_compiling() or not bool(observed.all())
+    if has_gaps:  # where() rather than arithmetic: no NaN reaches a gradient
+        x = torch.where(observed.unsqueeze(-1), x, torch.zeros_like(x))
     futures = future_mask = None
     if future_length is not None:
-        # Pad past the origin with NaN: a future that needs those steps is unobserved.
-        padded = torch.cat([x, x.new_full((B, future_length, C), math.nan)], dim=1)  # (B, L+H, C)
-        futures = padded[:, start + window : L - window + future_length]
-        futures = futures.unfold(1, future_length, stride).transpose(2, 3).flip(1)  # (B, N, H, C)
-        future_mask = torch.isfinite(futures).all(dim=-1).all(dim=-1)  # (B, N)
-        futures = torch.nan_to_num(futures, nan=0.0)
-    if has_gaps:
-        x = torch.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        # Steps past the origin are not observed: a future that needs them is masked.
+        padded = torch.cat([x, x.new_zeros(B, future_length, C)], dim=1)  # (B, L + H, C)
+        seen = torch.cat([observed, observed.new_zeros(B, future_length)], dim=1)  # (B, L + H)
+        stop = L - window + future_length
+        futures = padded[:, start + window : stop].unfold(1, future_length, stride)  # (B, N, C, H)
+        futures = futures.transpose(2, 3).flip(1)  # (B, N, H, C)
+        future_mask = seen[:, start + window : stop].unfold(1, future_length, stride).all(-1).flip(1)
     keys = x[:, start : L - window].unfold(1, window, stride)  # (B, N, C, w), oldest first
     keys = keys.transpose(2, 3).flip(1)  # (B, N, w, C), most recent first
 

@@ -77,9 +77,13 @@ class TemporalEncoding(nn.Module):
         Tensor
             (B, N, d).
         """
+        B = index.shape[0]
+        if B > 1 and index.stride(0) == 0 and lag.stride(0) == 0:
+            # Every sample has the same slots (an expanded view): encode them once.
+            index, lag = index[:1], lag[:1]
         out = 0.0
         if self.learned is not None:
-            if int(index.max()) >= self.learned.num_embeddings:
+            if not torch.compiler.is_compiling() and int(index.max()) >= self.learned.num_embeddings:
                 raise ValueError(
                     f"The learned temporal encoding has {self.learned.num_embeddings} slots, "
                     f"got slot index {int(index.max())}."
@@ -91,4 +95,4 @@ class TemporalEncoding(nn.Module):
             if calendar is None:
                 raise ValueError("The calendar temporal encoding needs time_features.")
             out = out + self.calendar(calendar)  # (B, N, d)
-        return out
+        return out.expand(B, *out.shape[1:]) if torch.is_tensor(out) else out
