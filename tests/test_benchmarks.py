@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tsmem import metrics
-from tsmem.benchmarks import report
+from tsmem.benchmarks import neural, report, runner
+from tsmem.benchmarks.protocols import WindowProtocol
 from tsmem.benchmarks.published import m4_published
 from tsmem.benchmarks.runner import run
 from tsmem.benchmarks.suite import BENCHMARKS
@@ -108,3 +110,103 @@ def test_ablation_varies_one_factor_at_a_time():
     for name, spec in variants.items():
         changed = {k for k in base if spec.params[k] != base[k]}
         assert len(changed) == 1 and name.startswith(changed.pop())
+
+
+# -- provenance: which code made each row, what the published rows differ in, seeds ---------------
+def cells(**columns) -> pd.DataFrame:
+    base = {"model": ["naive", "gru", "gru"], "horizon": [24, 24, 24], "seed": [0, 0, 1], "mse": [0.03, 0.02, 0.04],
+            "mae": [0.1, 0.1, 0.1], "val_loss": [np.nan, 0.5, 0.6], "seconds": [1.0, 2.0, 2.0], "fitted": [None] * 3,
+            "command": ["tsmem benchmark"] * 3,
+            "commit": ["f5438a5", "35be9f0 (tsmem/ had uncommitted changes)", "f5438a5"]}
+    return pd.DataFrame(base | columns)
+
+
+def table_rows(text: str, section: str) -> dict[str, str]:
+    """The rows of the table under ``## <section>``, by their first cell."""
+    part = text.split(f"## {section}")[1].split("\n## ")[0]
+    return {line.split(" | ")[0].strip("| "): line for line in part.splitlines() if line.startswith("| ")}
+
+
+def test_report_names_the_commits_of_each_row_and_stars_uncommitted_code():
+    text = report.markdown("etth1_univariate", cells(), ["mse", "mae"], "", None, 336, (24, 48, 168, 336, 720))
+    rows = table_rows(text, "Results")
+    assert rows["naive"].endswith("| f5438a5 |")
+    assert rows["gru"].endswith("| 35be9f0*, f5438a5 |")  # both commits, the dirty one starred
+    assert "* = with uncommitted changes in tsmem/" in text
+
+
+def test_published_rows_say_what_differs_from_the_protocol():
+    uni = report.markdown("etth1_univariate", cells(), ["mse", "mae"], "", None, 336, (24, 48, 168, 336, 720))
+    multi = report.markdown("etth1_multivariate", cells(), ["mse", "mae"], "", None, 336, (96, 192, 336, 720))
+    assert "same protocol" not in uni + multi
+    line = table_rows(uni, "Published") | table_rows(multi, "Published")
+    assert "lookback not stated" in line["ARIMA (Informer paper)"] and "lookback not stated" in line["S4 (published)"]
+    assert "horizons 96, 192, 336, 720: only 336, 720 overlap ours" in line["PatchTST/42 (published)"]
+    assert "lookback 512 (ours 336)" in line["PatchTST/64 (published)"]
+    assert "same split, lookback and horizons" in line["DLinear (published)"]  # the multivariate one, L = 336
+    assert "lookback not stated" in line["RAFT (published)"] and "averaged over H" in line["RAFT (published)"]
+
+
+def test_report_says_which_seed_spreads_kept_the_batch_order_of_seed_0():
+    before = report.markdown("etth1_univariate", cells(), ["mse"], "", None, 336, (24,))
+    assert "only the initialisation varied (gru)" in before
+    after = report.markdown("etth1_univariate", cells(shuffle_seed=[np.nan, 0, 1]), ["mse"], "", None, 336, (24,))
+    assert "only the initialisation varied" not in after
+
+
+class StopCell(Exception):
+    pass
+
+
+def test_a_seed_sets_the_order_of_the_training_batches_too(monkeypatch):
+    protocol = WindowProtocol(name="sunspots", dataset="sunspots", target=None, horizons=(6,), lookback=24,
+                              season_length=12)  # a bundled file: no data folder needed
+    first_batch = {}
+
+    def train(data, settings, overrides, seed):  # stands in for training: keeps the first batch
+        first_batch.setdefault(seed, []).append(next(iter(data.train_dataloader()))["x"])
+        raise StopCell
+
+    monkeypatch.setattr(neural, "train", train)
+    for seed in (1, 2, 1):
+        with pytest.raises(StopCell):
+            protocol.evaluate(get_model("gru"), horizon=6, seed=seed)
+    assert torch.equal(*first_batch[1])  # reproducible ...
+    assert not torch.equal(first_batch[1][0], first_batch[2][0])  # ... and seeded by the cell's seed
+
+
+class OneMetric:
+    """A protocol stand-in: counts the cells it evaluates."""
+
+    metrics = ("mse",)
+
+    def __init__(self):
+        self.calls = 0
+
+    def evaluate(self, spec, horizon, seed):
+        self.calls += 1
+        return {"mse": 0.5}
+
+
+def test_runner_refuses_uncommitted_code_for_the_tracked_results(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "git_commit", lambda: "abc1234 (tsmem/ had uncommitted changes)")
+    monkeypatch.setattr(runner, "_is_tracked", lambda folder: folder == tmp_path)
+    protocol, specs = OneMetric(), {"naive": get_model("naive")}
+    with pytest.raises(runner.DirtyTreeError, match="--allow-dirty"):
+        runner.run_cells(protocol, specs, [24], [0], tmp_path / "b.csv", desc="b")
+    assert protocol.calls == 0 and not (tmp_path / "b.csv").exists()
+    (tmp_path / "scratch").mkdir()
+    runner.run_cells(protocol, specs, [24], [0], tmp_path / "scratch" / "b.csv", desc="b")  # elsewhere: fine
+    runner.run_cells(protocol, specs, [24], [0], tmp_path / "b.csv", desc="b", allow_dirty=True)
+    assert pd.read_csv(tmp_path / "b.csv").commit.tolist() == ["abc1234 (tsmem/ had uncommitted changes)"]
+
+
+def test_runner_adds_new_columns_to_an_older_results_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "git_commit", lambda: "abc1234")
+    older = tmp_path / "b.csv"
+    pd.DataFrame({"model": ["naive"], "horizon": [24], "seed": [0], "mse": [0.25], "commit": ["0ld0ld0"]}).to_csv(
+        older, index=False)
+    runner.run_cells(OneMetric(), {"seasonal_naive": get_model("seasonal_naive")}, [24], [0], older, desc="b")
+    rows = pd.read_csv(older)
+    assert rows.model.tolist() == ["naive", "seasonal_naive"] and rows.mse.tolist() == [0.25, 0.5]
+    assert rows.commit.tolist() == ["0ld0ld0", "abc1234"] and "shuffle_seed" in rows

@@ -10,7 +10,9 @@
 Every model sees only the past at every origin. Statistical models are fitted
 once on the training rows and applied with fixed parameters to each origin's
 history (as the Informer ARIMA baseline was); neural models train on the
-training rows, stop early on the validation rows, and are scored once on test.
+training rows, stop early on the validation rows, and are scored once on test;
+a cell's seed sets both their initial weights and the order of their training
+batches, so a spread over seeds is the whole run-to-run spread.
 """
 
 from __future__ import annotations
@@ -47,12 +49,13 @@ class WindowProtocol:
     neural: neural.NeuralSettings = field(default_factory=neural.NeuralSettings)
     data_dir: str | None = None
 
-    def data(self, horizon: int, calendar: bool = False) -> MemNetDataModule:
-        """The standard split, scaled on its training rows (the neural models' DataModule too)."""
+    def data(self, horizon: int, calendar: bool = False, seed: int = 0) -> MemNetDataModule:
+        """The standard split, scaled on its training rows (the neural models' DataModule too,
+        shuffling its training windows with ``seed``)."""
         return MemNetDataModule(
             self.dataset, target=self.target, lookback=self.lookback, horizon=horizon,
             batch_size=self.neural.batch_size, train_step=self.neural.train_step,
-            per_series_scaling=False, calendar=calendar, data_dir=self.data_dir,
+            per_series_scaling=False, calendar=calendar, data_dir=self.data_dir, seed=seed,
         ).prepare()
 
     def origins(self, data: MemNetDataModule, horizon: int) -> np.ndarray:
@@ -64,7 +67,7 @@ class WindowProtocol:
     def evaluate(self, spec: ModelSpec, horizon: int, seed: int) -> dict[str, Any]:
         """Score ``spec`` at ``horizon``; returns the metrics, ``val_loss`` and timings."""
         started = time.perf_counter()
-        data = self.data(horizon, calendar="calendar" in spec.params.get("temporal_encoding", ()))
+        data = self.data(horizon, calendar="calendar" in spec.params.get("temporal_encoding", ()), seed=seed)
         scaled = data.scaled_[0]  # (T, C)
         origins = self.origins(data, horizon)
         steps = origins[:, None] + 1 + np.arange(horizon)  # (n, H) rows forecast
@@ -81,7 +84,7 @@ class WindowProtocol:
         else:
             module, fit = neural.train(data, self.neural, spec.params, seed)
             forecast = neural.predict_origins(module, data, origins)
-            extra = {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs}
+            extra = {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs, "shuffle_seed": seed}
         scores = self._score(actual, forecast, data)
         return scores | extra | {"n_windows": len(origins), "seconds": time.perf_counter() - started}
 
@@ -153,13 +156,13 @@ class M4Protocol:
         data = MemNetDataModule.from_data(
             train, lookback=self.lookback, horizon=horizon, batch_size=self.neural.batch_size,
             val_size=horizon, test_size=0, train_step=self.neural.train_step, per_series_scaling=True,
-            calendar="calendar" in spec.params.get("temporal_encoding", ()),
+            calendar="calendar" in spec.params.get("temporal_encoding", ()), seed=seed,
         ).prepare()
         module, fit = neural.train(data, self.neural, spec.params, seed)
         origins = data.panel_.lengths - 1
         scaled = neural.predict_origins(module, data, origins, series=np.arange(len(origins)))
         forecast = data.scaler_.inverse_transform(scaled)[..., 0]  # (S, H)
-        return list(forecast), {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs}
+        return list(forecast), {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs, "shuffle_seed": seed}
 
 
 # -- helpers ------------------------------------------------------------------------------------

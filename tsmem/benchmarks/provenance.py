@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def git_commit(watched: Sequence[str] = ("tsmem",), short: bool = True) -> str:
@@ -41,3 +42,12 @@ def markdown_table(headers: Sequence[object], rows: Sequence[Sequence[object]]) 
     lines = ["| " + " | ".join(map(str, headers)) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def git_toplevel() -> Path | None:
+    """The root of the git checkout the process runs in (None outside one)."""
+    try:
+        command = ["git", "rev-parse", "--show-toplevel"]
+        return Path(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return None

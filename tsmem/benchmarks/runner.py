@@ -4,6 +4,9 @@ A cell is one (model, horizon, seed) of a benchmark. Each finished cell is
 appended to ``<results>/<benchmark>.csv`` at once, with the command and git
 commit that produced it, so an interrupted run resumes where it stopped; the
 markdown report is rewritten from that file at the end and lists those commands.
+Rows for the tracked ``experiments/results/`` must come from committed code:
+from a tree with uncommitted changes in ``tsmem/`` the runner refuses to write
+there unless told ``--allow-dirty`` (the report then stars those rows).
 """
 
 from __future__ import annotations
@@ -23,13 +26,17 @@ import torch
 from tqdm.auto import tqdm
 
 from tsmem.benchmarks import report
-from tsmem.benchmarks.outputs import results_dir
-from tsmem.benchmarks.provenance import git_commit
+from tsmem.benchmarks.outputs import TRACKED_RESULTS, results_dir
+from tsmem.benchmarks.provenance import git_commit, git_toplevel
 from tsmem.benchmarks.suite import BENCHMARKS, quick
 from tsmem.benchmarks.zoo import ModelSpec, get_model
 
 KEY = ["model", "horizon", "seed"]
-DETAILS = ["val_loss", "epochs", "n_windows", "seconds", "fitted", "command", "commit", "finished_at"]
+DETAILS = ["val_loss", "epochs", "shuffle_seed", "n_windows", "seconds", "fitted", "command", "commit", "finished_at"]
+
+
+class DirtyTreeError(RuntimeError):
+    """Cells would be written to the tracked results from code with uncommitted changes."""
 
 
 def run(
@@ -42,9 +49,10 @@ def run(
     n_series: int | None = None,
     command: str = "",
     report_only: bool = False,
+    allow_dirty: bool = False,
 ) -> Path:
     """Run every missing cell of benchmark ``name`` (none with ``report_only``) and write its
-    markdown report; returns the report's path."""
+    markdown report; returns the report's path. ``allow_dirty``: see :func:`run_cells`."""
     protocol, default_models = quick(name) if quick_mode else BENCHMARKS[name]
     protocol = replace(protocol, data_dir=data_dir)
     if n_series is not None and hasattr(protocol, "n_series"):
@@ -55,9 +63,11 @@ def run(
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
     specs = {model: get_model(model) for model in (models or default_models)}
     if not report_only:
-        run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name, command=command)
+        run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name, command=command,
+                  allow_dirty=allow_dirty)
     rerun = f"python experiments/benchmark.py {name}" + (" --quick" if quick_mode else "")
-    report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode), data_dir)
+    report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode), data_dir,
+                 protocol.lookback, protocol.horizons)
     return md_path
 
 
@@ -69,10 +79,13 @@ def run_cells(
     csv_path: Path,
     desc: str,
     command: str = "",
+    allow_dirty: bool = False,
 ) -> None:
     """Evaluate every (model, horizon, seed) cell not yet in ``csv_path``, appending each result.
 
     Deterministic models run once (seed 0 recorded); neural ones once per seed.
+    Raises :class:`DirtyTreeError` before running anything when ``csv_path`` lies in
+    the tracked results and ``tsmem/`` has uncommitted changes, unless ``allow_dirty``.
     """
     done = set(map(tuple, pd.read_csv(csv_path)[KEY].astype(str).to_numpy())) if csv_path.exists() else set()
     cells = [
@@ -83,13 +96,36 @@ def run_cells(
         if (model, str(horizon), str(seed)) not in done
     ]
     commit = git_commit()
-    columns = [*KEY, *protocol.metrics, *DETAILS]  # fixed, so appended rows line up
+    if "uncommitted" in commit and not allow_dirty and _is_tracked(csv_path.parent):
+        raise DirtyTreeError(
+            f"Not writing to {csv_path}: the code has uncommitted changes ({commit}), so these rows could"
+            " not be reproduced from the commit they record. Commit first, write elsewhere with --results DIR,"
+            " or pass --allow-dirty (the report then stars these rows)."
+        )
+    columns = _columns(csv_path, [*KEY, *protocol.metrics, *DETAILS])  # fixed, so appended rows line up
     for model, horizon, seed in (bar := tqdm(cells, desc=desc, unit="cell")):
         bar.set_postfix_str(f"{model} h={horizon} seed={seed}")
         row = {"model": model, "horizon": horizon, "seed": seed}
         row |= protocol.evaluate(specs[model], horizon, seed)
         row |= {"command": command, "commit": commit, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         pd.DataFrame([row]).reindex(columns=columns).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
+
+
+def _is_tracked(folder: Path) -> bool:
+    """Whether ``folder`` is this checkout's tracked results folder."""
+    top = git_toplevel()
+    return top is not None and folder.resolve() == (top / TRACKED_RESULTS).resolve()
+
+
+def _columns(csv_path: Path, wanted: list[str]) -> list[str]:
+    """The results file's columns, plus any new ones (its older rows left blank there)."""
+    if not csv_path.exists():
+        return wanted
+    existing = pd.read_csv(csv_path)
+    missing = [name for name in wanted if name not in existing.columns]
+    if missing:
+        existing.reindex(columns=[*existing.columns, *missing]).to_csv(csv_path, index=False)
+    return [*existing.columns, *missing]
 
 
 def _header(rerun: str, protocol, quick_mode: bool) -> str:
@@ -121,11 +157,16 @@ def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> No
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"), help="benchmark data (default $TSMEM_DATA_DIR)")
     parser.add_argument("--n-series", type=int, help="M4: a fixed random sample of this many series")
     parser.add_argument("--report-only", action="store_true", help="rewrite the .md from the .csv, run nothing")
+    parser.add_argument("--allow-dirty", action="store_true", help="write to experiments/results from a tree with "
+                        "uncommitted changes in tsmem/ (development only: the report stars those rows)")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS) if "all" in args.benchmarks else args.benchmarks
     command = " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
     for name in names:
         folder = results_dir(args.results, args.quick)
-        path = run(name, args.models, args.seeds, folder, args.quick, args.data_dir, args.n_series, command,
-                   args.report_only)
+        try:
+            path = run(name, args.models, args.seeds, folder, args.quick, args.data_dir, args.n_series, command,
+                       args.report_only, args.allow_dirty)
+        except DirtyTreeError as error:
+            parser.exit(2, f"{prog}: error: {error}\n")
         print(path.read_text().rstrip() + f"\n\n{name}: report written to {path}\n", flush=True)
