@@ -70,6 +70,11 @@ def test_nan_padding_of_a_long_memory_is_masked_everywhere():
     assert bool(torch.isfinite(model(x).forecast).all())
     with pytest.raises(ValueError, match="NaN or inf in the last lookback=16"):
         model(torch.full((1, 40, 1), math.nan))
+    # Training through padded (flat, zero) slots keeps every gradient finite.
+    model.train()
+    model(x).forecast.square().mean().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is None or bool(torch.isfinite(p.grad).all()), name
 
 
 def test_one_hop_on_lag_encoded_slots_expresses_seasonal_naive_exactly():

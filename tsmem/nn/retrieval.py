@@ -38,11 +38,16 @@ _STD_FLOOR = 1e-2
 
 
 def _standardise(windows: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Centre and scale ``windows`` (..., w, C) over their last two axes; also return mean and std."""
+    """Centre and scale ``windows`` (..., w, C) over their last two axes; also return mean and std.
+
+    The std is floored smoothly, ``sqrt(var + floor²)``: a flat (or zero-padded)
+    window then has a finite gradient, where ``sqrt(0)``'s would be infinite.
+    """
     mean = windows.mean(dim=(-2, -1), keepdim=True)  # (..., 1, 1)
     centred = windows - mean
-    std = centred.pow(2).mean(dim=(-2, -1), keepdim=True).sqrt()  # (..., 1, 1)
-    return centred / torch.sqrt(std.square() + _STD_FLOOR**2), mean, std
+    var = centred.pow(2).mean(dim=(-2, -1), keepdim=True)  # (..., 1, 1)
+    std = torch.sqrt(var + _STD_FLOOR**2)
+    return centred / std, mean, std
 
 
 def pearson_scores(query: Tensor, keys: Tensor) -> Tensor:
@@ -92,7 +97,7 @@ def align_futures(query: Tensor, keys: Tensor, futures: Tensor, alignment: str) 
     if alignment == "zscore":
         _, q_mean, q_std = _standardise(query)  # (B, 1, 1)
         _, k_mean, k_std = _standardise(keys)  # (B, N, 1, 1)
-        ratio = (q_std.unsqueeze(1) + _STD_FLOOR) / (k_std + _STD_FLOOR)  # (B, N, 1, 1)
+        ratio = q_std.unsqueeze(1) / k_std  # (B, N, 1, 1), both floored
         return (futures - k_mean) * ratio + q_mean.unsqueeze(1)
     raise ValueError(f"Unknown value alignment {alignment!r}; use 'zscore', 'offset' or 'none'.")
 
