@@ -293,6 +293,19 @@ class MemNetForecaster(BaseForecaster):
         self._check_fitted()
         memnet_io.to_lightning_checkpoint(self, path)
 
+    # -- export for serving ------------------------------------------------------------------
+    def export(self, path: str, format: str = "onnx") -> str:
+        """Write the fitted network, with its scaling inside, for serving without tsmem.
+
+        ``format="onnx"`` (run with onnxruntime; needs ``pip install "tsmem[export]"``) or
+        ``"torch"`` (``torch.export``; run with ``torch.export.load(path).module()``). The
+        batch size is free. Inputs, outputs, the metadata stored in the file and the
+        service code: :mod:`tsmem.estimators.memnet_export`. Returns the path written.
+        """
+        from tsmem.estimators import memnet_export
+
+        return memnet_export.export(self, path, format)
+
     @classmethod
     def _conformance_params(cls) -> dict[str, Any]:
         return {
