@@ -7,6 +7,7 @@ Every class listed in ``__all__`` joins the shared conformance test
 from tsmem.estimators.arima import ARIMA, fourier_terms
 from tsmem.estimators.auto_arima import AutoARIMA
 from tsmem.estimators.base import BaseForecaster, LocalForecaster
+from tsmem.estimators.conformal import ConformalForecaster
 from tsmem.estimators.ets import ETS
 from tsmem.estimators.fit_notes import FitWarning
 from tsmem.estimators.memnet import MemNetForecaster
@@ -17,6 +18,7 @@ __all__ = [
     "ARIMA",
     "AutoARIMA",
     "BaseForecaster",
+    "ConformalForecaster",
     "Drift",
     "ETS",
     "FitWarning",
@@ -30,4 +32,4 @@ __all__ = [
 ]
 
 #: The forecasters users fit (the base classes excluded).
-FORECASTERS = (Naive, SeasonalNaive, Naive2, Drift, ARIMA, AutoARIMA, ETS, Theta, MemNetForecaster)
+FORECASTERS = (Naive, SeasonalNaive, Naive2, Drift, ARIMA, AutoARIMA, ETS, Theta, MemNetForecaster, ConformalForecaster)
