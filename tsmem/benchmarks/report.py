@@ -101,7 +101,8 @@ def runs_section(results: pd.DataFrame) -> list[str]:
     """Markdown lines naming each command and commit that wrote rows, with its models."""
     if "command" not in results:
         return []
-    runs = results.fillna({"command": "(not recorded)"}).groupby(["command", "commit"], dropna=False).model.unique()
+    commands = results["command"].astype(object).fillna("(not recorded)")  # all-blank reads back as float
+    runs = results.assign(command=commands).groupby(["command", "commit"], dropna=False).model.unique()
     lines = ["## Runs that produced these rows", ""]
     lines += [f"- `{command}` at {commit}: {', '.join(models)}" for (command, commit), models in runs.items()]
     return [*lines, ""]
