@@ -196,16 +196,21 @@ def _lend_frequency(indexes: list[pd.Index]) -> list[pd.Index]:
 
 
 def nominal_step(index: pd.Index) -> float | None:
-    """Seconds between an index's first two timestamps (None for integer positions,
-    or a lone timestamp with no frequency); calendar steps vary a little (28 to 31
-    days a month), so compare them with some tolerance."""
+    """The median step of a time index, in seconds (None for integer positions, or a
+    lone timestamp with no frequency). Calendar steps vary (a month is 28 to 31 days,
+    a business day 1 or 3), so compare them with some tolerance."""
     if isinstance(index, pd.PeriodIndex):
         index = index.to_timestamp()
     if not isinstance(index, pd.DatetimeIndex):
         return None
     if len(index) > 1:
-        return (index[1] - index[0]).total_seconds()
+        return float(np.median(np.diff(index.asi8))) / 1e9 * _seconds_per_unit(index)
     return None if index.freq is None else (index[0] + index.freq - index[0]).total_seconds()
+
+
+def _seconds_per_unit(index: pd.DatetimeIndex) -> float:
+    """``asi8`` counts the index's own unit (ns, us, ms or s): rescale to nanoseconds / 1e9."""
+    return {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[index.unit]
 
 
 def _check_same_frequency(indexes: list[pd.Index], ids: list[Hashable], label: str) -> None:
@@ -217,7 +222,8 @@ def _check_same_frequency(indexes: list[pd.Index], ids: list[Hashable], label: s
     steps = [(series_id, step(ix), ix) for series_id, ix in zip(ids, indexes, strict=True) if len(ix) > 1]
     for series_id, seconds, index in steps[1:]:
         first_id, first_seconds, first_index = steps[0]
-        if max(seconds, first_seconds) > 1.15 * min(seconds, first_seconds):
+        same_offset = getattr(index, "freq", None) is not None and index.freq == getattr(first_index, "freq", None)
+        if not same_offset and max(seconds, first_seconds) > 1.15 * min(seconds, first_seconds):
             raise ValueError(
                 f"{label} mixes frequencies: series {first_id!r} steps by "
                 f"{_step_name(first_index)} but series {series_id!r} by {_step_name(index)}. "
