@@ -15,11 +15,12 @@ def test_context_windows_prepend_the_history_and_pad_before_the_series_start():
     )
     batch = data[[0, 1]]
     nan = float("nan")
-    expected_x = torch.tensor([[nan, 0, 1, 2, 3, 4], [nan, nan, nan, 100, 101, 102]])
+    # The first column is padding in both windows: it is dropped.
+    expected_x = torch.tensor([[0, 1, 2, 3, 4], [nan, nan, 100, 101, 102]])
     assert torch.equal(batch["x"][..., 0].isnan(), expected_x.isnan())
     assert torch.equal(batch["x"][..., 0].nan_to_num(), expected_x.nan_to_num())
     assert torch.equal(batch["y"][..., 0], torch.tensor([[5.0, 6.0], [103.0, 104.0]]))
-    assert torch.equal(batch["time_features"][1, :3], torch.zeros(3, 2))  # padding: no calendar
+    assert torch.equal(batch["time_features"][1, :2], torch.zeros(2, 2))  # padding: no calendar
     # Without a context the windows are as before.
     plain = WindowDataset(values, np.array([0, 1]), np.array([2, 0]), lookback=3, horizon=2)[[0]]
     assert torch.equal(plain["x"][0, :, 0], torch.tensor([2.0, 3.0, 4.0]))

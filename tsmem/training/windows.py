@@ -36,7 +36,8 @@ class WindowDataset(Dataset):
         window's lookback are prepended, NaN where they fall before the series'
         start (their calendar features 0). ``None`` means ``lookback``.
 
-    A batch is a dict: ``x`` (B, L, C) with ``L = context``, ``y`` (B, H, C) when
+    A batch is a dict: ``x`` (B, L, C) with ``L <= context`` (leading steps that are
+    padding in every window of the batch are dropped), ``y`` (B, H, C) when
     ``horizon > 0``, ``time_features`` (B, L, F) when given, and ``series``/``start``
     (B,) to locate each window (``start`` is where its lookback begins).
     """
@@ -79,6 +80,11 @@ class WindowDataset(Dataset):
         if self.history:
             # Steps before a series' start are not observed: NaN, masked by the model.
             block = block.masked_fill(before_start[..., None], float("nan"))
+            # Columns that are padding in every row hold only masked slots: drop them
+            # (the slots are anchored at the end, so the others are unchanged).
+            unseen = int(before_start[:, :context].sum(dim=1).min())
+            block, rows, before_start = block[:, unseen:], rows[:, unseen:], before_start[:, unseen:]
+            context -= unseen
         batch = {
             "x": block[:, :context],
             "series": self.series[windows],
