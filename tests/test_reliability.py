@@ -161,6 +161,18 @@ def test_predict_arguments_get_clear_errors(kwargs, error, match):
         model.predict(**{"horizon": 3, **kwargs})
 
 
+class ShortSighted(Naive):
+    def _max_horizon(self):
+        return 10
+
+
+def test_a_model_that_rolls_forward_caps_its_horizon_with_a_clear_error():
+    model = ShortSighted().fit(monthly())
+    assert len(model.predict(horizon=10)) == 10
+    with pytest.raises(ValueError, match="at most 10 steps"):
+        model.predict(horizon=10**6)
+
+
 @pytest.mark.parametrize(
     ("model", "match"),
     [

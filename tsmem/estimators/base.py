@@ -173,6 +173,11 @@ class BaseForecaster(BaseEstimator):
         """Fewest observations a series needs for this model."""
         return 1
 
+    def _max_horizon(self) -> int | None:
+        """Most steps one ``predict`` may ask for (None: only the forecast's size is capped);
+        models that roll forward step by step set it, so a huge horizon is an error, not a hang."""
+        return None
+
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         raise NotImplementedError
 
@@ -210,6 +215,12 @@ class BaseForecaster(BaseEstimator):
                 raise ValueError(f"{type(self).__name__}.predict needs a horizon: predict(horizon=12).")
         if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
             raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
+        limit = self._max_horizon()
+        if limit is not None and horizon > limit:
+            raise ValueError(
+                f"{type(self).__name__} forecasts at most {limit} steps at once, got horizon={horizon}: "
+                "forecast in parts from new histories (predict(y=...)), or refit for a longer horizon."
+            )
         return int(horizon)
 
     def _check_quantiles(self, quantiles: Sequence[float] | None) -> tuple[float, ...]:
