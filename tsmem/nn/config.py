@@ -126,6 +126,10 @@ class MemNetConfig:
         difference of their last values, or not at all (``futures=True`` only).
     top_k : int, default 0
         Read futures from the ``top_k`` best-scoring slots only; 0 reads all.
+    memory_dropout : float, default 0.0
+        During training, the probability that a sample's memory is dropped whole (its
+        hops leave ``u`` as the controller made it, its futures gate is 0), so the
+        controller and head also learn to forecast alone. In [0, 1).
     noop_start : bool, default True
         Start the memory as a no-op: gated hops and the futures gate begin almost shut
         (bias −4), so training starts from the controller alone and opens the memory
@@ -191,6 +195,7 @@ class MemNetConfig:
     futures: bool = True
     value_alignment: Literal["zscore", "offset", "none"] = "zscore"
     top_k: int = 0
+    memory_dropout: float = 0.0
     noop_start: bool = True
     attention: Literal["dot", "scaled"] = "scaled"
     hop_update: Literal["additive", "gated", "recurrent"] = "gated"
@@ -318,6 +323,8 @@ class MemNetConfig:
 
         if not (0.0 <= self.empty_slot_rate < 1.0) or math.isnan(self.empty_slot_rate):
             raise ValueError(f"empty_slot_rate={self.empty_slot_rate} must lie in [0, 1).")
+        if not (0.0 <= self.memory_dropout < 1.0) or math.isnan(self.memory_dropout):
+            raise ValueError(f"memory_dropout={self.memory_dropout} must lie in [0, 1).")
         if not (0.0 <= self.dropout < 1.0) or math.isnan(self.dropout):
             raise ValueError(f"dropout={self.dropout} must lie in [0, 1).")
 

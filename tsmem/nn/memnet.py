@@ -231,7 +231,7 @@ class MemNet(nn.Module):
         controller_input = query
         if time_features is not None:
             controller_input = torch.cat([query, time_features[:, -c.window :]], dim=-1)
-        u = self.controller(controller_input)  # (B', d)
+        u = u_controller = self.controller(controller_input)  # (B', d)
         if c.hops == 0:
             return u, u.new_zeros(u.shape[0], 0, 0), None
 
@@ -285,12 +285,16 @@ class MemNet(nn.Module):
                 u = torch.tanh(u)
             weights.append(p)
         attention = torch.stack(weights, dim=1)  # (B', K, N)
+        keep = None
+        if self.training and c.memory_dropout > 0:  # drop whole memories: the controller alone
+            keep = torch.rand(u.shape[0], 1, device=u.device) >= c.memory_dropout  # (B', 1)
+            u = torch.where(keep, u, u_controller)
         if self.futures_read is None:
             return u, attention, None
         r, g, _ = self.futures_read(
             scores, memory.future_mask, query, memory.keys, memory.futures, u
         )
-        return u, attention, (r, g)
+        return u, attention, (r, g if keep is None else g * keep)
 
     def _address(
         self,
