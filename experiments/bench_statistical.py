@@ -24,6 +24,7 @@ Usage::
     nice -n 10 python experiments/bench_statistical.py --dataset m4_hourly --all
     nice -n 10 python experiments/bench_statistical.py --dataset etth1
     python experiments/bench_statistical.py --quick      # a few series, small horizons: a smoke run
+    python experiments/bench_statistical.py --dataset timings   # fit seconds of the tests' long-season cases
 """
 
 from __future__ import annotations
@@ -359,10 +360,69 @@ def run_etth1(args: argparse.Namespace, dataset: str = "etth1") -> None:
     print(result.to_string(index=False))
 
 
+# -- fit times of the cases the tests check for accuracy -----------------------------------
+
+
+def timing_cases() -> dict[str, tuple[object, pd.Series]]:
+    """The long-season fits of tests/test_auto_arima.py and tests/test_ets_theta.py (same series)."""
+    rng = np.random.default_rng(2)
+    t = np.arange(24 * 24 + 48)
+    hourly = pd.date_range("2024-01-01", periods=len(t), freq="h")
+    cycle = 20 + 5 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.2, len(t))) + rng.normal(0, 0.5, len(t))
+    weekly_t = np.arange(168 * 4)
+    weekly = 50 + 10 * np.sin(2 * np.pi * weekly_t / 168) + np.random.default_rng(0).normal(0, 1, len(weekly_t))
+    weekly_index = pd.date_range("2024-01-01", periods=len(weekly_t), freq="h")
+    return {
+        "AutoARIMA(season_length=24), 576 hourly points": (
+            AutoARIMA(season_length=24), pd.Series(cycle[:-48], index=hourly[:-48])
+        ),
+        "AutoARIMA R's rules, same series": (
+            AutoARIMA(season_length=24, root_check="expanded", max_order=None), pd.Series(cycle[:-48], index=hourly[:-48])
+        ),
+        "ETS(season_length=168, model='AZA'), 504 hourly points": (
+            ETS(season_length=168, model="AZA"), pd.Series(weekly[:-168], index=weekly_index[:-168])
+        ),
+    }
+
+
+def run_timings(args: argparse.Namespace) -> None:
+    repeats = 1 if args.quick else 3
+    rows = []
+    for name, (estimator, y) in timing_cases().items():
+        seconds, search = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            model = clone(estimator).fit(y)
+            seconds.append(time.perf_counter() - started)
+            search.append(float(model.models_.iloc[0].get("search_seconds", np.nan)))
+        chosen = model.models_.iloc[0]
+        label = chosen["model"] if "model" in chosen else f"{chosen['order']}{chosen['seasonal_order']}"
+        rows.append({"fit": name, "chosen": label, "repeats": repeats, "fit s (min)": min(seconds),
+                     "fit s (median)": float(np.median(seconds)), "search s (min)": min(search)})
+        print(f"{name}: {label}, fit {min(seconds):.2f} s (min of {repeats})", flush=True)
+    result = pd.DataFrame(rows)
+    stem = f"statistical_timings{args.tag}" + ("_quick" if args.quick else "")
+    result.to_csv(RESULTS / f"{stem}.csv", index=False)
+    lines = [
+        "# Fit times of the long-season cases the tests check for accuracy",
+        "",
+        provenance(),
+        "The series of `tests/test_auto_arima.py::test_approximate_search_on_a_long_seasonal_series_*` "
+        "and `tests/test_ets_theta.py::test_ets_constant_series_and_long_seasons` (the tests assert what "
+        "is chosen and how accurate it is; the seconds are measured here, single process, wall clock "
+        "on a possibly shared machine: the minimum over the repeats is the least disturbed).",
+        "",
+        frame_table(result, ".2f"),
+        "",
+    ]
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
+    print(result.to_string(index=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--dataset", choices=("m4_hourly", "m4_weekly", "etth1", "etth2", "both"), default="both",
+        "--dataset", choices=("m4_hourly", "m4_weekly", "etth1", "etth2", "timings", "both"), default="both",
         help="both = m4_hourly and etth1",
     )
     parser.add_argument("--quick", action="store_true", help="8 M4 series, ETTh1 horizons 24 and 48 only")
@@ -381,6 +441,8 @@ def main() -> None:
         run_m4(args, "m4_hourly" if args.dataset == "both" else args.dataset)
     if args.dataset in ("etth1", "etth2", "both"):
         run_etth1(args, "etth1" if args.dataset == "both" else args.dataset)
+    if args.dataset == "timings":
+        run_timings(args)
 
 
 if __name__ == "__main__":

@@ -235,17 +235,21 @@ def test_bad_parameters_are_refused_at_fit(params, message):
 # -- accuracy on a classic series -------------------------------------------------------------
 
 
-def test_airline_model_accuracy_on_air_passengers():
+def test_airline_model_on_air_passengers_is_the_maximum_likelihood_fit():
     y = np.log(load_dataset("air_passengers"))
     model = ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(y.iloc[:-12])
-    forecast = np.exp(model.predict(horizon=12))
-    actual = np.exp(y.iloc[-12:])
-    error = np.mean(np.abs(forecast.to_numpy() - actual.to_numpy()))
-    naive = SeasonalNaive(season_length=12).fit(np.exp(y.iloc[:-12])).predict(horizon=12)
-    assert error < 14.0  # 13.3 passengers a month
-    assert error < 0.35 * np.mean(np.abs(naive.to_numpy() - actual.to_numpy()))
+    # The estimates are the maximum-likelihood ones: statsmodels' own optimiser on the
+    # same model finds no higher likelihood, and the same parameters.
+    reference = SARIMAX(y.iloc[:-12].to_numpy(), order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(disp=False)
     params = model.params_.iloc[0]
-    assert params["ma.L1"] == pytest.approx(-0.35, abs=0.05) and params["ma.S.L12"] == pytest.approx(-0.56, abs=0.05)
+    assert reference.model.loglike(params.to_numpy()) >= reference.llf - 1e-6
+    np.testing.assert_allclose(params.to_numpy(), reference.params, rtol=0.01)
+    # Accuracy against the baseline on the same months: the seasonal naive repeats last
+    # year and misses the trend, which the airline model follows: at least half its error.
+    forecast = np.exp(model.predict(horizon=12)).to_numpy()
+    actual = np.exp(y.iloc[-12:]).to_numpy()
+    naive = SeasonalNaive(season_length=12).fit(np.exp(y.iloc[:-12])).predict(horizon=12).to_numpy()
+    assert np.mean(np.abs(forecast - actual)) < 0.5 * np.mean(np.abs(naive - actual))
 
 
 # -- Fourier terms ---------------------------------------------------------------------------------

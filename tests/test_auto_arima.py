@@ -63,21 +63,25 @@ def test_airline_model_on_air_passengers():
     y = np.log(load_dataset("air_passengers"))
     model = AutoARIMA(season_length=12).fit(y.iloc[:-12])
     assert (model.order_, model.seasonal_order_) == ((0, 1, 1), (0, 1, 1, 12))  # as R's auto.arima
+    # the forecast is the chosen model's maximum-likelihood forecast (statsmodels' own fit)
+    reference = SARIMAX(y.iloc[:-12].to_numpy(), order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(disp=False)
+    np.testing.assert_allclose(model.predict(horizon=12).to_numpy(), reference.forecast(12), atol=1e-3)
+    # the seasonal naive misses the trend the airline model follows: at least half its error
     forecast = np.exp(model.predict(horizon=12)).to_numpy()
     actual = np.exp(y.iloc[-12:]).to_numpy()
     naive = SeasonalNaive(season_length=12).fit(np.exp(y.iloc[:-12])).predict(horizon=12).to_numpy()
-    error = np.mean(np.abs(forecast - actual))
-    assert error < 14.0 and error < 0.35 * np.mean(np.abs(naive - actual))
+    assert np.mean(np.abs(forecast - actual)) < 0.5 * np.mean(np.abs(naive - actual))
 
 
-def test_approximate_search_on_a_long_seasonal_series_stays_fast_and_accurate():
-    # 24 seasons of an hourly cycle: CSS search, one exact refit
+def test_approximate_search_on_a_long_seasonal_series_refits_once_and_beats_the_naive():
+    # 24 seasons of an hourly cycle: CSS search, one exact refit (its seconds are measured
+    # by experiments/bench_statistical.py --dataset timings, not asserted here)
     rng = np.random.default_rng(2)
     t = np.arange(24 * 24 + 48)
     y = series(20 + 5 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.2, len(t))) + rng.normal(0, 0.5, len(t)))
     model = AutoARIMA(season_length=24).fit(y.iloc[:-48])
     row = model.models_.iloc[0]
-    assert row["seconds"] < 10 and row["search_seconds"] < 3
+    assert row["method"] == "ml" and row["refits"] == 1 and row["n_models"] > 1
     assert model.seasonal_order_[1] == 1 and model.seasonal_order_[3] == 24
     forecast = model.predict(horizon=48).to_numpy()
     naive = SeasonalNaive(season_length=24).fit(y.iloc[:-48]).predict(horizon=48).to_numpy()
