@@ -96,7 +96,7 @@ def run_cells(
         if (model, str(horizon), str(seed)) not in done
     ]
     commit = git_commit()
-    if "uncommitted" in commit and not allow_dirty and _is_tracked(csv_path.parent):
+    if cells and "uncommitted" in commit and not allow_dirty and _is_tracked(csv_path.parent):
         raise DirtyTreeError(
             f"Not writing to {csv_path}: the code has uncommitted changes ({commit}), so these rows could"
             " not be reproduced from the commit they record. Commit first, write elsewhere with --results DIR,"
