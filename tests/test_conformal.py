@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +17,7 @@ from tsmem.estimators import Naive, SeasonalNaive, Theta
 from tsmem.estimators.conformal import ConformalForecaster
 
 HORIZON = 4
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def noise_panel(n_series: int, n: int, sd, seed: int = 0) -> pd.DataFrame:
@@ -161,3 +167,20 @@ def test_backtest_reports_conformal_quantiles():
     result = backtest(model, y, horizon=HORIZON, n_windows=3, quantiles=[0.05, 0.95])
     frame = result.forecasts
     assert (frame["y_pred_q0.05"] < frame["y_pred"]).all() and (frame["y_pred"] < frame["y_pred_q0.95"]).all()
+
+
+DATA_DIR = Path(os.environ.get("TSMEM_DATA_DIR", ROOT.parent / "shared" / "data"))
+
+
+@pytest.mark.skipif(not (DATA_DIR / "m4" / "Hourly-train.csv.gz").is_file(), reason="needs M4 Hourly: set TSMEM_DATA_DIR")
+def test_m4_benchmark_quick_mode_scores_every_interval(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS="1", TSMEM_DATA_DIR=str(DATA_DIR))
+    subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "bench_conformal.py"), "--quick", "--results", str(tmp_path)],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    report = (tmp_path / "conformal_m4_hourly_quick.md").read_text()
+    assert "QUICK MODE" in report and "| ES-RNN (Smyl, M4 winner) | 7.928 | 0.040 |" in report
+    for model in ("Naive", "SeasonalNaive", "Naive2", "Theta"):
+        for kind in ("model-based", "conformal split", "conformal ACI"):
+            assert f"| {model} | {kind}" in report, (model, kind)
