@@ -1,19 +1,26 @@
-"""Benchmark of tsmem's statistical baselines on M4 Hourly and ETTh1 (univariate).
+"""Benchmark of tsmem's statistical baselines on M4 Hourly/Weekly, ETTh1/ETTh2 and classic monthly series.
 
-**M4 Hourly** (h = 48; Makridakis et al. 2020): SeasonalNaive, Naive2, AutoARIMA,
-ETS and Theta, each fitted per series on the training part and scored on the
-48 test points: sMAPE, MASE (m = 24), OWA against the published Naive2
-(18.383 / 2.395) and against Naive2 on the same series, wall time and seconds
-per series. All 414 series with ``--all``; otherwise every model runs on the
-same fixed random sample (``--sample`` series, ``--seed``).
+**M4 Hourly** (h = 48; Makridakis et al. 2020): SeasonalNaive, Naive2, AutoARIMA
+(its defaults, R's rules, and the factors search), ETS and Theta, each fitted per
+series on the training part and scored on the 48 test points: sMAPE, MASE
+(m = 24), OWA against the published Naive2 (18.383 / 2.395) and against Naive2
+on the same series, wall time and seconds per series. All 414 series with
+``--all``; otherwise every model runs on the same fixed random sample
+(``--sample`` series, ``--seed``). **M4 Weekly** the same way (h = 13; m = 1,
+as M4 scores weekly data).
 
-**ETTh1, target OT, Informer protocol** (Zhou et al. 2021): StandardScaler fitted
+**ETTh1 / ETTh2, target OT, Informer protocol** (Zhou et al. 2021): StandardScaler fitted
 on the train rows [0, 8640); AutoARIMA (season 24) fitted once on them; then for
 every test window (targets in rows [11520, 14400), stride 1) a forecast from all
 the data before the window's first target, through the Kalman filter with the
 fixed train parameters (``ARIMA.predict_origins``: one filter pass, no refit).
 MSE and MAE on the standardised scale per horizon, beside the last-value and
-seasonal naive forecasts on the same windows and the Informer paper's ARIMA.
+seasonal naive forecasts on the same windows (and, for ETTh1, the Informer paper's ARIMA).
+
+**Classic monthly** (air passengers, sunspots): both AutoARIMA searches refitted at
+each of the last ``--origins`` yearly origins, 12-month forecasts.
+
+**Timings**: fit seconds of the long-season cases the tests check for accuracy.
 
 Writes ``experiments/results/statistical_<dataset>[_quick].md`` and ``.csv``
 (plus per-series scores for M4), with the command and the git commit.
@@ -22,7 +29,8 @@ Usage::
 
     nice -n 10 python experiments/bench_statistical.py --dataset m4_hourly --sample 100
     nice -n 10 python experiments/bench_statistical.py --dataset m4_hourly --all
-    nice -n 10 python experiments/bench_statistical.py --dataset etth1
+    nice -n 10 python experiments/bench_statistical.py --dataset etth1   # or etth2, m4_weekly
+    nice -n 10 python experiments/bench_statistical.py --dataset classic_monthly
     python experiments/bench_statistical.py --quick      # a few series, small horizons: a smoke run
     python experiments/bench_statistical.py --dataset timings   # fit seconds of the tests' long-season cases
 """
@@ -95,10 +103,12 @@ def m4_models(n_jobs: int, time_budget: float | None, season: int = M4_SEASON) -
     return {
         "SeasonalNaive": SeasonalNaive(season_length=season),
         "Naive2": Naive2(season_length=season),
+        # the defaults are R's (and statsforecast's) rules: expanded-polynomial root check,
+        # no max_order in the stepwise search
         "AutoARIMA": AutoARIMA(season_length=season, time_budget=time_budget, n_jobs=n_jobs),
-        # R's (and statsforecast's) rules: expanded-polynomial root check, no max_order when stepwise
-        "AutoARIMA, R's rules": AutoARIMA(
-            season_length=season, root_check="expanded", max_order=None, time_budget=time_budget, n_jobs=n_jobs
+        # the second search: per-factor root check, p + q + P + Q <= 5 (the default until R's rules)
+        "AutoARIMA, factors search": AutoARIMA(
+            season_length=season, root_check="factors", max_order=5, time_budget=time_budget, n_jobs=n_jobs
         ),
         "ETS": ETS(season_length=season, time_budget=time_budget, n_jobs=n_jobs),
         "Theta": Theta(season_length=season, n_jobs=n_jobs),
@@ -262,10 +272,9 @@ def run_etth1(args: argparse.Namespace, dataset: str = "etth1") -> None:
     check = [int(o) for o in np.linspace(first_origin, test_end - max(horizons), 4)]
 
     candidates = {
-        "AutoARIMA": AutoARIMA(season_length=24, time_budget=args.time_budget),
-        # R's rules (expanded-polynomial root check, no max_order in the stepwise search)
-        "AutoARIMA, R's rules": AutoARIMA(
-            season_length=24, root_check="expanded", max_order=None, time_budget=args.time_budget
+        "AutoARIMA": AutoARIMA(season_length=24, time_budget=args.time_budget),  # R's rules
+        "AutoARIMA, factors search": AutoARIMA(
+            season_length=24, root_check="factors", max_order=5, time_budget=args.time_budget
         ),
     }
     fits, notes = [], []
@@ -333,9 +342,10 @@ def run_etth1(args: argparse.Namespace, dataset: str = "etth1") -> None:
         provenance(),
         f"Standardised with the mean and standard deviation of the train rows [0, {train_end}) "
         f"(mean {mean:.4f}, std {std:.4f}, ddof 0 as sklearn's StandardScaler). Each model is fitted once "
-        "on those rows: `AutoARIMA(season_length=24)` with tsmem's defaults, and with R's rules "
-        "(`root_check=\"expanded\", max_order=None`: R's and statsforecast's root check and unbounded "
-        "stepwise search; statsforecast's AutoARIMA chose (5,1,2)(2,0,0)[24] on the same rows).",
+        "on those rows: `AutoARIMA(season_length=24)` with its defaults, R's rules (R's and "
+        "statsforecast's root check and unbounded stepwise search; statsforecast's AutoARIMA chose "
+        "(5,1,2)(2,0,0)[24] on the same rows), and the factors search "
+        "(`root_check=\"factors\", max_order=5`).",
         "",
         frame_table(fit_table.drop(columns="parameters"), ".4g"),
         "",
@@ -360,6 +370,58 @@ def run_etth1(args: argparse.Namespace, dataset: str = "etth1") -> None:
     print(result.to_string(index=False))
 
 
+# -- classic monthly series, rolling origin ---------------------------------------------------
+
+CLASSIC_MONTHLY = ("air_passengers", "sunspots")
+
+
+def run_classic(args: argparse.Namespace) -> None:
+    """Both AutoARIMA searches on the classic monthly series, refitted at each of the last origins."""
+    origins_per_series = 2 if args.quick else args.origins
+    searches = {k: v for k, v in m4_models(1, args.time_budget, 12).items() if k.startswith("AutoARIMA")}
+    rows = []
+    for dataset in CLASSIC_MONTHLY:
+        y = load_dataset(dataset)
+        for j in range(origins_per_series, 0, -1):
+            end = len(y) - 12 * j
+            train, test = y.iloc[:end], y.iloc[end : end + 12].to_numpy()
+            for name, estimator in searches.items():
+                started = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", FitWarning)
+                    model = clone(estimator).fit(train)
+                seconds = time.perf_counter() - started
+                forecast = model.predict(horizon=12).to_numpy()
+                chosen = model.models_.iloc[0]
+                rows.append({
+                    "series": dataset, "origin": str(y.index[end].date()), "search": name,
+                    "model": f"{chosen['order']}{chosen['seasonal_order']}" + (" + c" if chosen["trend"] == "c" else ""),
+                    "aicc": chosen["aicc"], "sMAPE": smape(test, forecast),
+                    "MASE": mase(test, forecast, train.to_numpy(), 12), "fit s": seconds,
+                })
+                print(f"{dataset} {rows[-1]['origin']} {name}: {rows[-1]['model']} AICc {chosen['aicc']:.1f} "
+                      f"sMAPE {rows[-1]['sMAPE']:.2f} ({seconds:.0f} s)", flush=True)
+    result = pd.DataFrame(rows)
+    stem = f"statistical_classic_monthly{args.tag}" + ("_quick" if args.quick else "")
+    result.to_csv(RESULTS / f"{stem}.csv", index=False)
+    summary = result.groupby(["series", "search"], sort=False)[["sMAPE", "MASE", "fit s"]].mean().reset_index()
+    lines = [
+        "# Both AutoARIMA searches on the classic monthly series (rolling origin, h = 12)",
+        "",
+        provenance(),
+        f"Series {', '.join(CLASSIC_MONTHLY)} (raw values, `season_length=12`); at each of the last "
+        f"{origins_per_series} yearly origins each search is refitted on all months before the origin and "
+        "forecasts the next 12. sMAPE and MASE (m = 12) per origin, then their means.",
+        "",
+        frame_table(summary),
+        "",
+        frame_table(result, ".2f"),
+        "",
+    ]
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
+    print(summary.to_string(index=False))
+
+
 # -- fit times of the cases the tests check for accuracy -----------------------------------
 
 
@@ -376,8 +438,8 @@ def timing_cases() -> dict[str, tuple[object, pd.Series]]:
         "AutoARIMA(season_length=24), 576 hourly points": (
             AutoARIMA(season_length=24), pd.Series(cycle[:-48], index=hourly[:-48])
         ),
-        "AutoARIMA R's rules, same series": (
-            AutoARIMA(season_length=24, root_check="expanded", max_order=None), pd.Series(cycle[:-48], index=hourly[:-48])
+        "AutoARIMA factors search, same series": (
+            AutoARIMA(season_length=24, root_check="factors", max_order=5), pd.Series(cycle[:-48], index=hourly[:-48])
         ),
         "ETS(season_length=168, model='AZA'), 504 hourly points": (
             ETS(season_length=168, model="AZA"), pd.Series(weekly[:-168], index=weekly_index[:-168])
@@ -422,7 +484,8 @@ def run_timings(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--dataset", choices=("m4_hourly", "m4_weekly", "etth1", "etth2", "timings", "both"), default="both",
+        "--dataset", choices=("m4_hourly", "m4_weekly", "etth1", "etth2", "classic_monthly", "timings", "both"),
+        default="both",
         help="both = m4_hourly and etth1",
     )
     parser.add_argument("--quick", action="store_true", help="8 M4 series, ETTh1 horizons 24 and 48 only")
@@ -433,6 +496,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=50, help="M4 series per fit call (progress granularity)")
     parser.add_argument("--time-budget", type=float, default=None, help="seconds per series for AutoARIMA/ETS")
     parser.add_argument("--models", nargs="*", help="M4 models to run (Naive2 always runs)")
+    parser.add_argument("--origins", type=int, default=6, help="yearly origins per classic monthly series")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _autoarima)")
     args = parser.parse_args()
     os.environ.setdefault("TSMEM_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -441,6 +505,8 @@ def main() -> None:
         run_m4(args, "m4_hourly" if args.dataset == "both" else args.dataset)
     if args.dataset in ("etth1", "etth2", "both"):
         run_etth1(args, "etth1" if args.dataset == "both" else args.dataset)
+    if args.dataset == "classic_monthly":
+        run_classic(args)
     if args.dataset == "timings":
         run_timings(args)
 

@@ -109,6 +109,28 @@ def test_search_respects_its_bounds_and_max_models(monkeypatch):
     assert model.models_["n_models"].iloc[0] == 3
 
 
+def test_defaults_are_r_rules_and_the_factors_search_is_an_option(monkeypatch):
+    # R's auto.arima: roots of the expanded polynomials, no order bound in the stepwise search,
+    # max.order = 5 in the exhaustive one
+    expanded = []
+    fit_css = auto_module.fit_css
+
+    def recording(y, orders, x=None, **kwargs):
+        expanded.append(kwargs.get("expanded_roots"))
+        return fit_css(y, orders, x, **kwargs)
+
+    monkeypatch.setattr(auto_module, "fit_css", recording)
+    y = series(simulate((1, 0, 0), (0, 1, 1, 12), [0.5, -0.6, 1.0], 300, 8))
+    AutoARIMA(season_length=12).fit(y)
+    assert expanded and all(expanded)
+    expanded.clear()
+    AutoARIMA(season_length=12, root_check="factors", max_order=5).fit(y)
+    assert expanded and not any(expanded)
+    assert AutoARIMA(max_p=4, max_q=4)._limits(300, 1)["order"] == 8
+    assert AutoARIMA(max_p=4, max_q=4, stepwise=False)._limits(300, 1)["order"] == 5
+    assert AutoARIMA(max_p=4, max_q=4, max_order=3)._limits(300, 1)["order"] == 3
+
+
 def test_time_budget_ends_the_search_with_a_warning():
     y = series(simulate((1, 0, 1), (1, 1, 0, 12), [0.5, 0.3, 0.4, 1.0], 300, 4))
     with pytest.warns(FitWarning, match="time budget"):

@@ -20,17 +20,22 @@ defaults of today's ``auto.arima`` (forecast 8.x). For one series:
    the first better one, until no neighbour improves. Bounds as R: ``p, q ≤ 5``,
    ``P, Q ≤ 2``, ``p, q < m`` with seasonal terms, orders at most a third of
    the series (seasonal ones: a third of the seasons), ``max_models``
-   candidates at most, and ``p + q + P + Q ≤ 5`` (R applies ``max.order`` to its
-   exhaustive search only; ``max_order=None`` does the same here). Candidates
-   with an AR or MA root within 1.01 of the unit circle are rejected, each
-   factor checked in its own variable; R checks the expanded polynomials
-   (``root_check="expanded"``), which at ``m = 24`` rejects every seasonal
-   coefficient above ~0.79 (see :func:`~tsmem.estimators.arima_css.min_root_modulus`).
-   Which of the two searches forecasts better depends on the data: measured in
-   ``experiments/results/statistical_m4_hourly.md`` and
-   ``experiments/results/statistical_etth1.md``. The exact refit is not
-   rejected for such a root (R does reject it): the likelihood's
-   parametrisation keeps it stationary and invertible.
+   candidates at most; ``p + q + P + Q ≤ 5`` in the exhaustive search only (R's
+   ``max.order``, which its stepwise search ignores). Candidates with an AR or
+   MA root within 1.01 of the unit circle are rejected, the roots taken of the
+   expanded polynomials φ(B)Φ(B^m) and θ(B)Θ(B^m), as R. So by default the
+   search finds the model R's ``auto.arima`` finds.
+
+   **A second search** (``root_check="factors", max_order=5``, tsmem's default
+   before R's rules): each factor's roots in its own variable (R's check
+   rejects every seasonal coefficient above ~0.79 at ``m = 24``, see
+   :func:`~tsmem.estimators.arima_css.min_root_modulus`) and ``p + q + P + Q ≤ 5``
+   in the stepwise search too. It reaches lower AICc on long hourly series and
+   forecasts better on M4 Hourly, worse on ETTh1/ETTh2 and the other data
+   measured in ``experiments/results/autoarima_defaults.md``.
+
+   The exact refit is not rejected for a root near the unit circle (R does
+   reject it): the likelihood's parametrisation keeps it stationary and invertible.
 5. **Approximation** (R's default for ``n > 150`` or ``m > 12``): the search
    compares conditional-sum-of-squares fits (milliseconds each, see
    :mod:`tsmem.estimators.arima_css`); only the chosen model is refitted by
@@ -219,19 +224,22 @@ class AutoARIMA(SarimaxForecaster):
     d, D
         Fix the number of differences and seasonal differences (None: tested).
     max_p, max_q, max_P, max_Q, max_order
-        Bounds of the search (``max_order`` bounds ``p + q + P + Q``; None: no
-        bound, as R's stepwise search, which ignores ``max.order``).
+        Bounds of the search (``max_order`` bounds ``p + q + P + Q``; None: R's
+        rule, no bound in the stepwise search and 5 in the exhaustive one).
     max_d, max_D
         Most differences the tests may choose.
     allow_constant
         Consider a mean (``d + D = 0``) or drift (``d + D = 1``).
     root_check
         How candidates with a root within 1.01 of the unit circle are found:
-        ``"factors"`` checks φ, θ in ``B`` and Φ, Θ in ``B^m`` separately;
-        ``"expanded"`` checks the expanded products in ``B``, as R, which rejects
-        any seasonal coefficient above ~0.79 at ``m = 24`` (see
-        :func:`~tsmem.estimators.arima_css.min_root_modulus`). R's ``auto.arima``
-        is ``root_check="expanded", max_order=None``.
+        ``"expanded"`` (R's) checks the expanded products φ(B)Φ(B^m), θ(B)Θ(B^m)
+        in ``B``, which rejects any seasonal coefficient above ~0.79 at ``m = 24``;
+        ``"factors"`` checks φ, θ in ``B`` and Φ, Θ in ``B^m`` separately (see
+        :func:`~tsmem.estimators.arima_css.min_root_modulus`). The defaults
+        (``"expanded"``, ``max_order=None``) are R's ``auto.arima``;
+        ``root_check="factors", max_order=5`` is the second search of the
+        module docstring (better on M4 Hourly, worse elsewhere:
+        ``experiments/results/autoarima_defaults.md``).
     stepwise
         Stepwise search (True) or every allowed model (False: slow).
     approximation
@@ -289,11 +297,11 @@ class AutoARIMA(SarimaxForecaster):
         max_q: int = 5,
         max_P: int = 2,
         max_Q: int = 2,
-        max_order: int | None = 5,
+        max_order: int | None = None,
         max_d: int = 2,
         max_D: int = 1,
         allow_constant: bool = True,
-        root_check: str = "factors",
+        root_check: str = "expanded",
         stepwise: bool = True,
         approximation: bool | None = None,
         max_models: int = 94,
@@ -392,7 +400,10 @@ class AutoARIMA(SarimaxForecaster):
             max_p = min(max_p, m - 1)
         if m > 1 and max_Q > 0:
             max_q = min(max_q, m - 1)
-        order = self.max_order if self.max_order is not None else max_p + max_q + max_P + max_Q
+        if self.max_order is not None:
+            order = self.max_order
+        else:  # R: max.order = 5 bounds the exhaustive search; the stepwise one has no bound
+            order = max_p + max_q + max_P + max_Q if self.stepwise else 5
         return {"p": max_p, "q": max_q, "P": max_P, "Q": max_Q, "order": order}
 
     def _css_candidate(self, y: np.ndarray, x: np.ndarray | None) -> Callable[[Orders], CSSFit]:
