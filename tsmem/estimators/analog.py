@@ -39,9 +39,9 @@ class Analog(LocalForecaster):
         How many of the best-correlated past windows are averaged.
     temperature : float, default 0.05
         ``τ`` of the weights ``exp(r / τ)``; smaller trusts the best match more.
-    stride : int or None, default None
-        Steps between candidate windows, counted back from the last one; None means
-        ``window`` (whole past cycles, in phase with the last window).
+    stride : int, default 1
+        Steps between candidate windows, counted back from the last one (1: every
+        past window; ``window``: whole past cycles, in phase with the last one).
     """
 
     stateless = True
@@ -52,7 +52,7 @@ class Analog(LocalForecaster):
         window: int | None = None,
         n_analogs: int = 10,
         temperature: float = 0.05,
-        stride: int | None = None,
+        stride: int = 1,
     ) -> None:
         self.window = window
         self.n_analogs = n_analogs
@@ -62,8 +62,7 @@ class Analog(LocalForecaster):
     def _validate_params(self) -> None:
         if self.window is not None:
             check_scalar(self.window, "window", int, min_val=2)
-        if self.stride is not None:
-            check_scalar(self.stride, "stride", int, min_val=1)
+        check_scalar(self.stride, "stride", int, min_val=1)
         check_scalar(self.n_analogs, "n_analogs", int, min_val=1)
         check_scalar(self.temperature, "temperature", (int, float), min_val=0, include_boundaries="neither")
         super()._validate_params()
@@ -76,7 +75,7 @@ class Analog(LocalForecaster):
     ) -> tuple[np.ndarray, None]:
         w = self.window or max(8, dominant_period(y))
         w = min(w, len(y) // 2)
-        stride = self.stride or w
+        stride = self.stride
         T = len(y)
         # Window k ends k·stride steps before the origin; its future must be observed.
         first = max(1, -(-horizon // stride))
