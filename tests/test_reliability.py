@@ -266,6 +266,27 @@ def test_a_fit_leaves_the_callers_generators_as_they_were():
     assert_same_rng(before, rng_snapshot())
 
 
+class Drawing(LocalForecaster):
+    """Forecasts a draw from the global generators, as an unseeded model's initialisation does."""
+
+    def __init__(self, random_state: int | None = None) -> None:
+        self.random_state = random_state
+
+    def _fit_one(self, y, x):
+        return np.random.random() + random.random() + float(torch.rand(1))
+
+    def _predict_one(self, state, y, horizon, x, quantiles):
+        return np.full(horizon, state), None
+
+
+def test_unseeded_fits_differ_yet_leave_the_callers_generators():
+    np.random.seed(1), random.seed(1), torch.manual_seed(1)
+    before = rng_snapshot()
+    first, second = (Drawing().fit(monthly()).predict(horizon=1).iloc[0] for _ in range(2))
+    assert first != second
+    assert_same_rng(before, rng_snapshot())
+
+
 def test_memnet_seeds_privately_and_same_seed_gives_same_forecast():
     from tsmem.estimators import MemNetForecaster
 

@@ -77,7 +77,8 @@ class BaseForecaster(BaseEstimator):
         _warn_about_spikes(type(self).__name__, panel)
         before, params = dict(self.__dict__), self.get_params(deep=False)
         try:
-            with _callers_state_kept():
+            unseeded = "random_state" in params and params["random_state"] is None
+            with _callers_state_kept(fresh_seeds=unseeded):
                 exog = self._exog(X, panel, history=True, horizon=0)
                 self._fit(panel, exog)
         except BaseException as error:
@@ -449,12 +450,15 @@ class LocalForecaster(BaseForecaster):
 
 # -- what every fit and forecast checks ----------------------------------------------
 @contextmanager
-def _callers_state_kept() -> Iterator[None]:
+def _callers_state_kept(fresh_seeds: bool = False) -> Iterator[None]:
     """Leave the caller's global random generators (numpy, ``random``, torch) and its
     Ctrl-C handler as they were, whatever a fit seeds or installs inside.
 
     Lightning's ``seed_everything`` reseeds all three generators and sets two
-    environment variables; its trainer ignores Ctrl-C after catching one.
+    environment variables; its trainer ignores Ctrl-C after catching one. With
+    ``fresh_seeds`` (``random_state=None``) the generators are seeded from the OS's
+    entropy for the fit, so unseeded fits differ from each other though the caller's
+    state comes back.
     """
     numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002 (the caller's)
     torch = sys.modules.get("torch")  # never imported here: statistics-only code stays torch-free
@@ -464,6 +468,11 @@ def _callers_state_kept() -> Iterator[None]:
     main_thread = threading.current_thread() is threading.main_thread()
     sigint = signal.getsignal(signal.SIGINT) if main_thread else None
     try:
+        if fresh_seeds:
+            np.random.seed()  # noqa: NPY002 (restored below)
+            random.seed()
+            if torch:
+                torch.seed()
         yield
     finally:
         np.random.set_state(numpy_state)  # noqa: NPY002
