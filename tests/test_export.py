@@ -9,7 +9,7 @@ import torch
 
 from tsmem.data.scaling import PanelScaler
 from tsmem.estimators import MemNetForecaster
-from tsmem.estimators.memnet_export import load_metadata
+from tsmem.estimators.memnet_export import left_pad, load_metadata
 
 TINY = dict(lookback=48, horizon=12, window=12, stride=6, d_model=16, max_epochs=2, random_state=0,
             verbose=False, trainer_kwargs={"accelerator": "cpu"})
@@ -40,9 +40,9 @@ def new_series():
 
 
 def graph_inputs(values: list[np.ndarray], scaler: PanelScaler, length: int) -> dict[str, np.ndarray]:
-    """What a service passes: the last ``length`` values and the scaling statistics (float64)."""
+    """What a service passes: the last ``length`` values (NaN-padded) and the scaling statistics."""
     return {
-        "history": np.stack([v[-length:] for v in values]).astype(np.float64),  # (B, L, C)
+        "history": left_pad(values, length),  # (B, L, C) float64
         "shift": scaler.shift_.astype(np.float64),  # (B, C)
         "scale": scaler.scale_.astype(np.float64),
     }

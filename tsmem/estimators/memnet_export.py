@@ -11,15 +11,19 @@ Two formats, one graph: the network's forward pass with the scaling inside,
 
 Inputs (the batch size ``B`` free):
 
-* ``history`` ``(B, L, C)`` float64: each series' last ``L = lookback``
-  observations (the length the network reads; ``metadata["input_length"]``);
+* ``history`` ``(B, L, C)`` float64, ``L = metadata["input_length"]`` (the steps
+  ``predict`` feeds the network: ``lookback``, or for a long memory,
+  ``memory="history"``, the steps its slots span): each series' last ``L`` observations, left-padded with NaN when it has fewer (the network
+  masks them; at least the last ``lookback`` must be observed), as ``predict``
+  pads them (:func:`left_pad`);
 * ``shift`` and ``scale`` ``(B, C)`` float64: the series' scaling statistics. For the
   series seen in fit they are in the metadata (``ids``, ``shift``, ``scale``); a
   new series takes its own history's (mean and standard deviation for
   ``scaling="standard"``, minimum and range for ``"minmax"``, 0 and 1 for
   ``"none"``), as ``predict(y=...)`` does;
 * ``time_features`` ``(B, L, F)`` float32, only for a network with the ``"calendar"``
-  temporal encoding (:func:`tsmem.data.calendar_features` of the lookback's timestamps).
+  temporal encoding (:func:`tsmem.data.calendar_features` of the input's timestamps,
+  0 where the input is padding).
 
 Output ``forecast`` (float64): ``(B, H, C)``, or ``(B, H, C, Q)`` for a quantile network
 (levels in ``metadata["quantiles"]``, sorted as ``predict`` sorts them; the point
@@ -32,15 +36,18 @@ The metadata (a JSON string) travels inside the file: the ONNX model's
 Examples
 --------
 The service code for an ONNX export: load, run (scaling is in the graph).
+``left_pad`` is four lines of numpy (below), to copy into a service without tsmem.
 
 >>> import json
 >>> import numpy as np
+>>> from tsmem.estimators.memnet_export import left_pad
 >>> import onnxruntime  # doctest: +SKIP
 >>> session = onnxruntime.InferenceSession("memnet.onnx")  # doctest: +SKIP
 >>> meta = json.loads(session.get_modelmeta().custom_metadata_map["tsmem"])  # doctest: +SKIP
 >>> row = meta["ids"].index("H1")  # a series seen in fit  # doctest: +SKIP
->>> inputs = {"history": np.float64(last_values)[None, -meta["input_length"]:, None],  # doctest: +SKIP
-...           "shift": np.float64(meta["shift"])[[row]], "scale": np.float64(meta["scale"])[[row]]}
+>>> history = left_pad([np.float64(last_values)[:, None]], meta["input_length"])  # doctest: +SKIP
+>>> inputs = {"history": history, "shift": np.float64(meta["shift"])[[row]],  # doctest: +SKIP
+...           "scale": np.float64(meta["scale"])[[row]]}
 >>> forecast = session.run(["forecast"], inputs)[0]  # (1, horizon, 1)  # doctest: +SKIP
 
 The same with the torch format: ``program = torch.export.load("memnet.pt2", extra_files=
@@ -151,14 +158,30 @@ def _graph_and_example(forecaster: MemNetForecaster) -> tuple[ServingGraph, tupl
     history = forecaster.train_
     rows = [i % history.n_series for i in range(2)]  # a batch of 2: torch.export specialises a size of 1
     scaler = forecaster._scaler_for(history)
-    values = [history.values[r] for r in rows]
-    x32, time_features = forecaster._inputs(values, [history.index[r] for r in rows])
-    length = x32.shape[1]  # the steps the network reads
-    x = torch.as_tensor(np.stack([v[-length:] for v in values]))  # (2, L, C) float64
+    # The input length is what predict feeds the network (its lookback, or for a long
+    # memory the whole context, NaN-padded): read off the estimator on padded histories.
+    padded = left_pad([history.values[r] for r in rows], forecaster.config_.context_length)
+    x32, time_features = forecaster._inputs(list(padded), [history.index[r] for r in rows])
+    x = torch.as_tensor(padded[:, padded.shape[1] - x32.shape[1] :])  # (2, L, C) float64
     shift = torch.as_tensor(scaler.shift_[rows], dtype=torch.float64)
     scale = torch.as_tensor(scaler.scale_[rows], dtype=torch.float64)
     example = (x, shift, scale) if time_features is None else (x, shift, scale, time_features)
     return graph, example
+
+
+def left_pad(values: list[np.ndarray], length: int) -> np.ndarray:
+    """The last ``length`` steps of every series (T_i, C), left-padded with NaN: (B, length, C).
+
+    Examples
+    --------
+    >>> left_pad([np.array([[1.0], [2.0], [3.0]])], 4)[0, :, 0].tolist()
+    [nan, 1.0, 2.0, 3.0]
+    """
+    out = np.full((len(values), length, values[0].shape[1]), np.nan)
+    for row, v in enumerate(values):
+        tail = v[-length:]
+        out[row, length - len(tail) :] = tail
+    return out
 
 
 def _metadata(forecaster: MemNetForecaster, example: tuple[Tensor, ...]) -> dict[str, Any]:
