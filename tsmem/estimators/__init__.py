@@ -8,6 +8,7 @@ from tsmem.estimators.arima import ARIMA, fourier_terms
 from tsmem.estimators.auto_arima import AutoARIMA
 from tsmem.estimators.base import BaseForecaster, LocalForecaster
 from tsmem.estimators.conformal import ConformalForecaster
+from tsmem.estimators.ensemble import EnsembleForecaster
 from tsmem.estimators.ets import ETS
 from tsmem.estimators.fit_notes import FitWarning
 from tsmem.estimators.memnet import MemNetForecaster
@@ -21,6 +22,7 @@ __all__ = [
     "ConformalForecaster",
     "Drift",
     "ETS",
+    "EnsembleForecaster",
     "FitWarning",
     "LocalForecaster",
     "MemNetForecaster",
@@ -32,4 +34,4 @@ __all__ = [
 ]
 
 #: The forecasters users fit (the base classes excluded).
-FORECASTERS = (Naive, SeasonalNaive, Naive2, Drift, ARIMA, AutoARIMA, ETS, Theta, MemNetForecaster, ConformalForecaster)
+FORECASTERS = (Naive, SeasonalNaive, Naive2, Drift, ARIMA, AutoARIMA, ETS, Theta, MemNetForecaster, ConformalForecaster, EnsembleForecaster)
