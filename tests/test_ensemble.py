@@ -12,9 +12,16 @@ from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 
 from tsmem.backtest import backtest
-from tsmem.estimators import ARIMA, Drift, FitWarning, Naive, SeasonalNaive, Theta
+from tsmem.estimators import (
+    ARIMA,
+    Drift,
+    EnsembleForecaster,
+    FitWarning,
+    Naive,
+    SeasonalNaive,
+    Theta,
+)
 from tsmem.estimators.base import LocalForecaster
-from tsmem.estimators.ensemble import EnsembleForecaster
 
 H = 6
 TINY_MEMNET = {  # verbose=False is the ensemble's to set in memnet()

@@ -7,8 +7,7 @@ statistical and neural; :meth:`EnsembleForecaster.memnet` builds the N-BEATS-sty
 ensemble of memory networks in one call.
 
 >>> from tsmem.datasets import load_dataset
->>> from tsmem.estimators import Naive, SeasonalNaive, Theta
->>> from tsmem.estimators.ensemble import EnsembleForecaster
+>>> from tsmem.estimators import EnsembleForecaster, Naive, SeasonalNaive, Theta
 >>> y = load_dataset("air_passengers")
 >>> ensemble = EnsembleForecaster(
 ...     [("snaive", SeasonalNaive(season_length=12)), ("theta", Theta(season_length=12)), ("naive", Naive())]

@@ -69,7 +69,7 @@ def memnet_ensemble(
 
     Examples
     --------
-    >>> from tsmem.estimators.ensemble import EnsembleForecaster
+    >>> from tsmem.estimators import EnsembleForecaster
     >>> ensemble = EnsembleForecaster.memnet(horizon=12, seeds=(0,), max_epochs=5)
     >>> [name for name, _ in ensemble.estimators][:4]
     ['L2H_mae_s0', 'L3H_mae_s0', 'L5H_mae_s0', 'L2H_smape_s0']
