@@ -38,6 +38,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import shlex
@@ -75,7 +76,10 @@ STATSFORECAST_ETT = {24: 0.028, 48: 0.041, 168: 0.073, 336: 0.095, 720: 0.110}  
 # -- provenance -----------------------------------------------------------------------
 
 
+@functools.cache
 def provenance() -> str:
+    """Command, commit and versions; cached from the start of the run (main calls it first), so
+    the commit stamped is the code the run imported, not whatever HEAD is when it ends."""
     commit = git_commit(watched=("tsmem", "experiments"), short=False)
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     return (
@@ -501,6 +505,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("TSMEM_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     RESULTS.mkdir(parents=True, exist_ok=True)
+    provenance()  # stamp the commit now, before a long run
     if args.dataset in ("m4_hourly", "m4_weekly", "both"):
         run_m4(args, "m4_hourly" if args.dataset == "both" else args.dataset)
     if args.dataset in ("etth1", "etth2", "both"):

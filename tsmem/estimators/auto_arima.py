@@ -24,18 +24,21 @@ defaults of today's ``auto.arima`` (forecast 8.x). For one series:
    ``max.order``, which its stepwise search ignores). Candidates with an AR or
    MA root within 1.01 of the unit circle are rejected, the roots taken of the
    expanded polynomials φ(B)Φ(B^m) and θ(B)Θ(B^m), as R. So by default the
-   search finds the model R's ``auto.arima`` finds.
+   search visits R's candidates and stops at R's AICc minimum (the differencing
+   tests and the refit below differ from R in the ways stated here).
 
    **A second search** (``root_check="factors", max_order=5``, tsmem's default
    before R's rules): each factor's roots in its own variable (R's check
    rejects every seasonal coefficient above ~0.79 at ``m = 24``, see
    :func:`~tsmem.estimators.arima_css.min_root_modulus`) and ``p + q + P + Q ≤ 5``
-   in the stepwise search too. It reaches lower AICc on long hourly series and
-   forecasts better on M4 Hourly, worse on ETTh1/ETTh2 and the other data
-   measured in ``experiments/results/autoarima_defaults.md``.
+   in the stepwise search too. Its candidates include models R rejects (a lower
+   training AICc on ETTh1 and ETTh2); it forecasts better on M4 Hourly, worse on
+   ETTh1, ETTh2, M4 Weekly and monthly sunspots
+   (``experiments/results/autoarima_defaults.md``).
 
    The exact refit is not rejected for a root near the unit circle (R does
-   reject it): the likelihood's parametrisation keeps it stationary and invertible.
+   reject it, then tries its next best model): the likelihood's parametrisation
+   keeps it stationary and invertible.
 5. **Approximation** (R's default for ``n > 150`` or ``m > 12``): the search
    compares conditional-sum-of-squares fits (milliseconds each, see
    :mod:`tsmem.estimators.arima_css`); only the chosen model is refitted by
