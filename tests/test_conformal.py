@@ -13,7 +13,7 @@ import pytest
 from sklearn.base import clone
 
 from tsmem.backtest import backtest
-from tsmem.estimators import Naive, SeasonalNaive, Theta
+from tsmem.estimators import ARIMA, Naive, SeasonalNaive, Theta, fourier_terms
 from tsmem.estimators.conformal import ConformalForecaster
 
 HORIZON = 4
@@ -139,6 +139,22 @@ def test_clear_errors():
 
 
 # -- wrapped models, sklearn, backtest -----------------------------------------------------
+def test_regressors_go_to_the_wrapped_model():
+    y = seasonal(200)
+    days = pd.date_range(y.index[0], periods=len(y) + HORIZON, freq="h")
+    X = fourier_terms(days, period=12, n_terms=1)
+    model = ConformalForecaster(ARIMA(order=(1, 0, 0), trend="c"), horizon=HORIZON, n_windows=20, refit=False)
+    forecast = model.fit(y, X=X.iloc[: len(y)]).predict(X=X.iloc[len(y) :], quantiles=[0.1, 0.9])
+    # the sine is in X: the point forecast follows it, and the intervals are about the noise (std 0.5)
+    truth = 10 + 3 * np.sin(2 * np.pi * np.arange(len(y), len(y) + HORIZON) / 12)
+    assert np.abs(forecast["load"].to_numpy() - truth).max() < 0.5
+    assert ((forecast["load_q0.9"] - forecast["load_q0.1"]) < 2.5).all()
+    with pytest.raises(ValueError, match="needs X"):
+        model.predict()
+    with pytest.raises(ValueError, match="SeasonalNaive does not use exogenous"):
+        ConformalForecaster(SeasonalNaive(season_length=12), horizon=HORIZON).fit(y, X=X.iloc[: len(y)])
+
+
 def test_memory_network_inside():
     from tsmem.estimators import MemNetForecaster
 

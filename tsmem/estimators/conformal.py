@@ -54,10 +54,11 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted
 
 from tsmem.data.panel import Panel
+from tsmem.estimators.arima import ARIMA
 from tsmem.estimators.base import BaseForecaster, Forecast
-from tsmem.estimators.naive import SeasonalNaive
 
 METHODS = ("split", "adaptive")
 
@@ -113,9 +114,16 @@ class ConformalForecaster(BaseForecaster):
     ``q`` (0.025 and 0.975 are the two ends of the 95 % interval; 0.5 is the point
     forecast). Each series, step and channel is calibrated on its own scores, so
     ``predict(y=..., quantiles=...)`` needs the series seen in ``fit``.
+
+    Regressors ``X`` go to the wrapped estimator as given (one that takes none refuses
+    them). At each calibration origin the model gets the rows up to the origin and the
+    next ``horizon`` rows, as in a backtest: ``X`` must hold values known in advance
+    (calendar, Fourier terms, planned prices), or the scores are too optimistic.
     """
 
     supports_quantiles: ClassVar[bool] = True
+    #: ``X`` is handed to the wrapped estimator as given, which uses it or refuses it.
+    supports_exog: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -166,19 +174,26 @@ class ConformalForecaster(BaseForecaster):
         # What a new history needs to be forecast from; fit checks the calibration span.
         return self.estimator._min_length()
 
-    def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
+    def _exog(self, X: Any, panel: Panel, history: bool, horizon: int) -> Any:
+        # The regressors go to the wrapped estimator untouched: it aligns them by timestamp
+        # (each calibration origin takes the rows it may use, as in a backtest) and checks them.
+        if X is not None and not self.estimator.supports_exog:
+            raise ValueError(f"{type(self.estimator).__name__} does not use exogenous regressors; drop X.")
+        return X
+
+    def _fit(self, panel: Panel, exog: Any) -> None:
         horizon = self._calibration_horizon()
         cutoffs = self._cutoffs(panel, horizon)  # (S, n_windows) history lengths
         scores, model = [], None
         for k in range(self.n_windows):
             history = panel.head(cutoffs[:, k])
             if model is None or self.refit:
-                model = clone(self.estimator).fit(history)
-            point, _ = model._forecast(horizon, history, None, ())  # (S, H, C)
+                model = clone(self.estimator).fit(history, X=exog)
+            point, _ = model._forecast(horizon, history, exog, ())  # (S, H, C)
             actual = np.stack([v[n : n + horizon] for v, n in zip(panel.values, cutoffs[:, k], strict=True)])
             scores.append(np.abs(actual - point))
         # Fitted state is assigned last, so a failed fit leaves a previous fit intact.
-        self.estimator_ = clone(self.estimator).fit(panel)
+        self.estimator_ = clone(self.estimator).fit(panel, X=exog)
         self.scores_ = np.stack(scores, axis=1)  # (S, n_windows, H, C)
         self.horizon_ = horizon
 
@@ -203,15 +218,19 @@ class ConformalForecaster(BaseForecaster):
         # The default is the calibrated horizon, which may be the wrapped model's own.
         return super()._check_horizon(self.horizon_ if horizon is None else horizon)
 
-    def _predict(
-        self, history: Panel, horizon: int, exog: list[np.ndarray] | None, quantiles: tuple[float, ...]
+    def _forecast(
+        self, horizon: int | None, history: Panel, X: Any, quantiles: tuple[float, ...], new_history: bool = True
     ) -> Forecast:
+        # Overrides the base's, to hand X (and whether the history is new) to the wrapped model.
+        check_is_fitted(self, "train_")
+        horizon = self._check_horizon(horizon)
         if horizon > self.horizon_:
             raise ValueError(
                 f"The intervals are calibrated for horizon {self.horizon_}; horizon {horizon} is "
                 f"beyond it. Refit with horizon={horizon}."
             )
-        point, _ = self.estimator_._forecast(horizon, history, None, ())  # (S, H, C)
+        self._exog(X, history, history=new_history, horizon=horizon)
+        point, _ = self.estimator_._forecast(horizon, history, X, (), new_history=new_history)  # (S, H, C)
         if not quantiles:
             return point, None
         scores = self.scores_[self._rows_for(history), :, :horizon]  # (S, n_windows, H, C)
@@ -243,7 +262,9 @@ class ConformalForecaster(BaseForecaster):
 
     @classmethod
     def _conformance_params(cls) -> dict[str, Any]:
-        return {"estimator": SeasonalNaive(season_length=4), "horizon": 6, "n_windows": 10}
+        # A model that takes regressors, so the shared X checks run through the wrapper.
+        estimator = ARIMA(**ARIMA._conformance_params())
+        return {"estimator": estimator, "horizon": 6, "n_windows": 10, "refit": False}
 
 
 # -- the two calibrations -------------------------------------------------------------------
