@@ -32,8 +32,7 @@ share, a quantile of the scores, is a line of numpy.
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> from tsmem.estimators import SeasonalNaive
->>> from tsmem.estimators.conformal import ConformalForecaster
+>>> from tsmem.estimators import ConformalForecaster, SeasonalNaive
 >>> rng = np.random.default_rng(0)
 >>> days = pd.date_range("2024-01-01", periods=200, freq="D")
 >>> y = pd.Series(np.tile([5.0, 7.0, 6.0, 9.0, 8.0, 4.0, 3.0], 29)[:200] + rng.normal(0, 1, 200), index=days)
