@@ -230,6 +230,7 @@ def test_explain_is_delegated_to_the_members_that_explain():
         ([("a", Naive())], {"metric": "corr", "horizon": 2}, "lower is better"),
         ([("a", Naive())], {"time_budget": -1}, "time_budget must be a positive number"),
         ([("a", Naive())], {"val_size": 0}, "val_size must be a positive integer"),
+        ([("a", Naive()), ("bad", SeasonalNaive(season_length=0))], {}, "Ensemble member 'bad': season_length"),
     ],
 )
 def test_bad_ensembles_get_clear_errors(estimators, options, message):

@@ -25,7 +25,8 @@ import os
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -238,9 +239,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         self._exog(X, panel, history=True, horizon=0)  # checks X, records n_exog_
         deadline = None if self.time_budget is None else time.time() + self.time_budget
         tasks = [
-            delayed(_fit_member)(member, panel, X if member.supports_exog else None, holdout, self.metric,
+            delayed(_fit_member)(name, member, panel, X if member.supports_exog else None, holdout, self.metric,
                                  None if i == 0 else deadline)
-            for i, (_, member) in enumerate(self._members())
+            for i, (name, member) in enumerate(self._members())
         ]
         results = _run(tasks, self.n_jobs, desc=f"{type(self).__name__} fit", verbose=self.verbose)
         ran = [(name, r) for (name, _), r in zip(self._members(), results, strict=True) if r is not None]
@@ -267,9 +268,10 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         horizon = self._check_horizon(horizon)
         self._exog(X, history, history=new_history, horizon=horizon)  # the ensemble's own checks of X
         points, quantile_values, quantile_members = [], [], []
-        for i, member in enumerate(self.estimators_):
+        for i, (name, member) in enumerate(self.named_estimators_.items()):
             levels = quantiles if quantiles and _forecasts_levels(member, quantiles) else ()
-            point, q = member._forecast(horizon, history, X if member.supports_exog else None, levels, new_history)
+            with _naming(name):
+                point, q = member._forecast(horizon, history, X if member.supports_exog else None, levels, new_history)
             points.append(point)
             if levels:
                 quantile_values.append(q)
@@ -370,20 +372,30 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
 
 # -- helpers (module level, so joblib's worker processes can run them) ------------------------
 def _fit_member(
-    member: BaseForecaster, panel: Panel, X: Any, holdout: int, metric: str, deadline: float | None
+    name: str, member: BaseForecaster, panel: Panel, X: Any, holdout: int, metric: str, deadline: float | None
 ) -> tuple[BaseForecaster, float | None] | None:
     """A fitted clone of ``member`` and its validation error (None when not weighting);
     None when it would start after ``deadline``."""
     if deadline is not None and time.time() > deadline:
         return None
     error = None
-    if holdout:
-        head = panel.head(panel.lengths - holdout)
-        scout = clone(member).fit(head, X=X)
-        point, _ = scout._forecast(holdout, head, X, (), new_history=False)
-        truth = np.stack([values[-holdout:] for values in panel.values])  # (S, holdout, C)
-        error = float(METRICS[metric](truth.ravel(), point.ravel()))
-    return clone(member).fit(panel, X=X), error
+    with _naming(name):
+        if holdout:
+            head = panel.head(panel.lengths - holdout)
+            scout = clone(member).fit(head, X=X)
+            point, _ = scout._forecast(holdout, head, X, (), new_history=False)
+            truth = np.stack([values[-holdout:] for values in panel.values])  # (S, holdout, C)
+            error = float(METRICS[metric](truth.ravel(), point.ravel()))
+        return clone(member).fit(panel, X=X), error
+
+
+@contextmanager
+def _naming(member: str) -> Iterator[None]:
+    """Say which member a ``ValueError`` comes from (its own message names only its class)."""
+    try:
+        yield
+    except ValueError as error:
+        raise ValueError(f"Ensemble member {member!r}: {error}") from error
 
 
 def _run(tasks: list, n_jobs: int | None, desc: str, verbose: bool) -> list:
