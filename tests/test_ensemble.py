@@ -262,13 +262,13 @@ def test_a_spent_time_budget_skips_the_later_members():
 def test_memnet_ensemble_is_the_median_of_its_varied_members(capsys):
     y = series(120)
     ensemble = EnsembleForecaster.memnet(
-        H, lookback_multiples=(2, 3), losses=("mae", "smape"), seeds=(0,), verbose=False, **TINY_MEMNET
+        H, lookback_multiples=(2, 3), losses=("smape", "mase"), seeds=(0,), verbose=False, **TINY_MEMNET
     )
     names = [name for name, _ in ensemble.estimators]
-    assert names == ["L2H_mae_s0", "L3H_mae_s0", "L2H_smape_s0", "L3H_smape_s0"]
+    assert names == ["L2H_smape_s0", "L3H_smape_s0", "L2H_mase_s0", "L3H_mase_s0"]
     params = ensemble.get_params()
-    assert params["L3H_mae_s0__lookback"] == 18 and params["L2H_smape_s0__loss"] == "smape"
-    assert params["L2H_smape_s0__scaling"] == "none" and params["L2H_mae_s0__scaling"] != "none"
+    assert params["L3H_mase_s0__lookback"] == 18 and params["L2H_smape_s0__loss"] == "smape"
+    assert params["L2H_smape_s0__scaling"] == "none" and params["L2H_mase_s0__scaling"] != "none"
     forecast = ensemble.fit(y).predict()
     by_member = np.stack([model.predict().to_numpy() for model in ensemble.estimators_])
     np.testing.assert_allclose(forecast.to_numpy(), np.median(by_member, axis=0))

@@ -92,7 +92,7 @@ def test_bad_options_get_clear_errors(call, message):
         call()
 
 
-@pytest.mark.parametrize(("loss", "scaling"), [("smape", "none")])
+@pytest.mark.parametrize(("loss", "scaling"), [("mase", "standard"), ("smape", "none")])
 def test_a_memory_network_trains_on_the_m4_losses(loss, scaling):
     from tsmem.estimators import MemNetForecaster
 

@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from tsmem.nn import MemNet, MemNetConfig, MemNetOutput
-from tsmem.training.losses import get_loss
+from tsmem.training.losses import get_loss, needs_insample
 from tsmem.training.signature import (
     config_parameters,
     keyword_parameters,
@@ -55,9 +55,10 @@ class MemNetModule(pl.LightningModule):
 
     Parameters
     ----------
-    loss : {"auto", "mse", "mae", "huber", "pinball"}, default "auto"
+    loss : {"auto", "mse", "mae", "huber", "pinball", "smape", "mase"}, default "auto"
         Training loss; "pinball" exactly when ``quantiles`` is set. "auto" picks
-        "pinball" with quantiles and "mse" without.
+        "pinball" with quantiles and "mse" without. "smape" and "mase" are the M4
+        metrics as losses (see :mod:`tsmem.training.losses`).
     learning_rate : float, default 1e-3
         Peak AdamW learning rate.
     weight_decay : float, default 1e-2
@@ -79,7 +80,7 @@ class MemNetModule(pl.LightningModule):
     def __init__(
         self,
         *,
-        loss: Literal["auto", "mse", "mae", "huber", "pinball"] = "auto",
+        loss: Literal["auto", "mse", "mae", "huber", "pinball", "smape", "mase"] = "auto",
         learning_rate: float = 1e-3,
         weight_decay: float = 1e-2,
         lr_schedule: Literal["cosine", "onecycle", "none"] = "cosine",
@@ -167,7 +168,10 @@ class MemNetModule(pl.LightningModule):
             raise ValueError(f"A {stage} batch needs the target 'y' (B, H, C).")
         y = batch["y"]
         forecast = self.net(x, time_features).forecast
-        loss = self.loss_fn(forecast, y)
+        if needs_insample(self.loss_fn):  # MASE scales by the lookback's naive error
+            loss = self.loss_fn(forecast, y, x)
+        else:
+            loss = self.loss_fn(forecast, y)
         B = x.shape[0]
         self.log(f"{stage}_loss", loss, prog_bar=stage != "test", batch_size=B)
         if stage != "train":
