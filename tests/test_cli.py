@@ -8,8 +8,10 @@ models and few batches, so the file stays fast.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +123,7 @@ def test_fit_runs_from_every_shipped_config(config, tmp_path):
     )
     assert cli.trainer.state.finished and cli.trainer.global_step == 1
     hp, data = cli.model.hparams, cli.datamodule
-    assert (hp.lookback, hp.horizon) == (data.lookback, data.horizon)  # linked at parse time
+    assert (hp.lookback, hp.horizon) == (data.hparams.lookback, data.hparams.horizon)  # linked at parse time
     # ...and the data's shape when the classes were built
     assert (hp.n_channels, hp.n_time_features) == (data.n_channels, data.n_time_features)
     assert not list(tmp_path.rglob("*.ckpt"))  # fast_dev_run writes no checkpoint
@@ -351,7 +353,7 @@ def test_m4_window_scores_reproduce_the_published_seasonal_naive():
     from tsmem.training import MemNetDataModule
     from tsmem.training.callbacks import m4_window_scores
 
-    data = MemNetDataModule("m4_hourly", lookback=48, horizon=48).prepare()
+    data = MemNetDataModule("m4_hourly", lookback=48, horizon=48)  # windows() sets it up
     windows = data.windows("test")[list(range(len(data.windows("test"))))]
     seasonal_naive = windows["x"][:, -24:].repeat(1, 2, 1).numpy()  # (414, 48, 1), scaled
     scores = m4_window_scores(
@@ -420,6 +422,23 @@ def test_model_options_are_described_in_help(capsys):
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     assert "--model.hops HOPS Number of attention hops" in out  # a network field (MemNetConfig)
     assert "Peak AdamW learning rate" in out  # a training option (MemNetModule)
+
+
+def test_every_model_option_has_a_description_in_help(capsys):
+    from tsmem.training.module import MemNetModule
+
+    assert exit_code(["fit", "--help"]) == 0
+    usage, options_help = capsys.readouterr().out.split("\n\n", 1)  # usage lists names only
+    out = " ".join(options_help.split())  # argparse wraps lines
+    linked = {"lookback", "horizon", "n_channels", "n_time_features"}  # given under --data
+    options = [n for n in inspect.signature(MemNetModule.__init__).parameters if n != "self"]
+    undescribed = []
+    for name in (n for n in options if n not in linked):
+        # "--model.hops HOPS Number of attention hops ... (type: int, default: 2)"
+        entry = re.search(rf"--model\.{name} (\S+ )?(.*?)\(type:", out)
+        if entry is None or len(entry.group(2).split()) < 3:
+            undescribed.append(name)
+    assert not undescribed, f"--model options without a description in tsmem fit --help: {undescribed}"
 
 
 def test_a_checkpoint_that_does_not_fit_the_data_settings_is_refused_up_front(run, capsys):

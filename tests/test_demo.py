@@ -32,4 +32,4 @@ def test_a_zero_horizon_is_refused_not_replaced_by_the_default(capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["demo", "--horizon", "0"])
     assert stopped.value.code == 2
-    assert "horizon, n_windows and step must be >= 1" in capsys.readouterr().err
+    assert "error: horizon must be an integer >= 1, got 0" in capsys.readouterr().err  # backtest's check

@@ -157,7 +157,7 @@ def test_batch_contract_errors():
         (dict(quantiles=(0.1, 0.9)), dict(loss="mse"), "point loss but the model forecasts"),
         (dict(), dict(loss="l2"), "loss='l2' is not one of"),
         (dict(), dict(lr_schedule="step"), "lr_schedule='step'"),
-        (dict(), dict(learning_rate=0.0), "learning_rate=0.0"),
+        (dict(), dict(learning_rate=0.0), "learning_rate == 0.0, must be > 0"),
         (dict(linear_start=True), dict(), "linear_start_epochs >= 1"),
         (dict(), dict(linear_start_epochs=2), "linear_start_epochs=2 but the model"),
     ],
@@ -170,7 +170,7 @@ def test_bad_module_arguments(cfg, kwargs, match):
 def test_network_fields_are_keyword_arguments_and_checked():
     module = MemNetModule(**config().to_dict())
     assert isinstance(module.config, MemNetConfig) and module.config == config()
-    with pytest.raises(ValueError, match="Unknown MemNetConfig fields"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'layers'"):
         MemNetModule(**config().to_dict(), layers=3)
 
 
@@ -196,6 +196,33 @@ def test_typed_init_is_the_cli_config():
     with pytest.raises(Exception, match="hop_update"):
         parser.parse_args(["--model.lookback=32", "--model.horizon=8",
                            "--model.hop_update=sum"])  # fmt: skip
+
+
+def _old_lambda_factor(step: int, warmup: int, total: int, cosine: bool) -> float:
+    """The hand-written LambdaLR factor the module used before warmup_cosine (the reference)."""
+    import math
+
+    if step < warmup:
+        return (step + 1) / warmup
+    if not cosine:
+        return 1.0
+    progress = min((step - warmup) / max(total - warmup, 1), 1.0)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+@pytest.mark.parametrize("cosine", [True, False])
+@pytest.mark.parametrize(("warmup", "total"), [(0, 50), (1, 50), (7, 50), (10, 10), (12, 10), (3, 4)])
+def test_warmup_cosine_gives_the_factors_of_the_hand_written_schedule(warmup, total, cosine):
+    from tsmem.training.module import warmup_cosine
+
+    weight = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.AdamW([weight], lr=2e-3)
+    scheduler = warmup_cosine(optimizer, warmup, total, cosine=cosine)
+    for step in range(total):  # Lightning steps the scheduler once per optimiser step
+        expected = 2e-3 * _old_lambda_factor(step, warmup, total, cosine)
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-9, abs=1e-15), step
+        optimizer.step()
+        scheduler.step()
 
 
 def test_losses_by_name():

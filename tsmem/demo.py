@@ -18,6 +18,7 @@ import argparse
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,13 +28,15 @@ from tsmem.datasets import dataset_info, load_dataset
 from tsmem.estimators import (
     AutoARIMA,
     Drift,
-    MemNetForecaster,
     Naive,
     Naive2,
     SeasonalNaive,
     Theta,
     fourier_terms,
 )
+
+if TYPE_CHECKING:
+    from tsmem.estimators import MemNetForecaster
 
 DEFAULT_DATASET = "melbourne_temp"
 #: Bundled datasets and their demo backtest: (horizon, forecast origins).
@@ -45,6 +48,9 @@ FOURIER_TERMS = 2
 
 def demo_models(season_length: int, horizon: int) -> dict[str, object]:
     """The forecasters the demo compares, by display name."""
+    # Imported here, not at the top: `tsmem demo --help` should not wait for torch.
+    from tsmem.estimators import MemNetForecaster
+
     window = horizon
     return {
         "MemNet": MemNetForecaster(

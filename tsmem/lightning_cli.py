@@ -22,12 +22,11 @@ installed), ``checkpoints/`` (the best by ``val_loss`` and ``last.ckpt``),
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -53,6 +52,8 @@ _QUIET = (
     r".*LeafSpec.*",  # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates
     r"The dirpath has changed from .* won't be reloaded",
     r"Couldn't infer the batch indices fetched from your dataloader",
+    # `args` always holds the command line here (the console script passes sys.argv[1:]).
+    r"LightningCLI's args parameter is intended to run from within Python",
 )
 
 
@@ -106,17 +107,21 @@ class TsmemCLI(LightningCLI):
         parser.add_lightning_class_args(ForecastWriter, "forecasts")
 
     def before_instantiate_classes(self) -> None:
-        """Keep ``fast_dev_run`` from writing ``last.ckpt``.
+        """Keep ``fast_dev_run`` from writing ``last.ckpt``; refuse a checkpoint for other sizes.
 
         Lightning 2.6's ``ModelCheckpoint.on_train_end`` saves the last checkpoint
         even under ``fast_dev_run``, which promises to write none.
         """
-        config = self.config.get(str(self.subcommand), self.config)
+        config = self._subcommand_config()
         if config.get("trainer", {}).get("fast_dev_run") and "checkpoint" in config:
             config.checkpoint.save_last = False
-        self._check_checkpoint_shape(config)
+        self._check_checkpoint_settings(config)
 
-    def _check_checkpoint_shape(self, config: Any) -> None:
+    def _subcommand_config(self) -> Any:
+        """The parsed config of the subcommand being run (``self.config`` holds all of them)."""
+        return self.config.get(str(self.subcommand), self.config)
+
+    def _check_checkpoint_settings(self, config: Any) -> None:
         """Refuse, before any work, data settings that cannot fit ``--ckpt_path``'s network.
 
         LightningCLI takes the model's hyperparameters from the checkpoint, but
@@ -124,12 +129,7 @@ class TsmemCLI(LightningCLI):
         network's sizes depend on them: a different value would otherwise end in a
         state-dict size-mismatch traceback from deep inside torch.
         """
-        ckpt_path = config.get("ckpt_path")
-        if not ckpt_path or not os.path.isfile(ckpt_path):
-            return
-        trained = torch.load(ckpt_path, weights_only=True, map_location="cpu").get(
-            "hyper_parameters", {}
-        )
+        trained = _read_checkpoint(config.get("ckpt_path")).get("hyper_parameters", {})
         data = config.get("data", {})
         clashes = [
             f"data.{name}={data[name]} (the checkpoint was trained with {trained[name]})"
@@ -137,8 +137,8 @@ class TsmemCLI(LightningCLI):
             if name in trained and data.get(name) is not None and data[name] != trained[name]
         ]
         if clashes:
-            self._parser(self.subcommand).error(
-                f"--ckpt_path {ckpt_path} does not fit this run: "
+            self.exit_with_error(
+                f"--ckpt_path {config.get('ckpt_path')} does not fit this run: "
                 + ", ".join(clashes)
                 + ". A checkpoint's network is sized for the lookback and horizon it was trained"
                 " with; use the run's own config.yaml (beside its checkpoints/) or set these back."
@@ -155,27 +155,72 @@ class TsmemCLI(LightningCLI):
         try:
             super().instantiate_classes()
         except (FileNotFoundError, ValueError) as error:
-            self._parser(self.subcommand).error(f"{type(error).__name__}: {error}")
+            self.exit_with_error(f"{type(error).__name__}: {error}")
 
-    def _run_subcommand(self, subcommand: str) -> None:
-        """Run it; a checkpoint that does not fit the data (say, another channel count) exits with a parser error."""
-        try:
-            super()._run_subcommand(subcommand)
-        except RuntimeError as error:
-            if "Error(s) in loading state_dict" not in str(error):
-                raise
-            self._parser(subcommand).error(
-                f"--ckpt_path does not fit the network these settings build ({str(error).splitlines()[-1].strip()})."
-                " Use the data settings the checkpoint was trained with: the run's own config.yaml,"
-                " beside its checkpoints/, has them."
+    def _check_weights_fit(self) -> None:
+        """Refuse ``--ckpt_path`` weights of other shapes than the network built from the data.
+
+        The checkpoint's hyperparameters build the model, but the channel count and the
+        calendar features come from the data (linked): another dataset gives another
+        network. Checked here, before the Trainer loads the weights, so the user reads
+        which tensors differ instead of a traceback from ``load_state_dict``.
+        """
+        state = _read_checkpoint(self._subcommand_config().get("ckpt_path")).get("state_dict")
+        if state is None:
+            return
+        network = self.model.state_dict()
+        mismatches = [
+            f"size mismatch for {name}: {tuple(value.shape)} in the checkpoint, "
+            f"{tuple(network[name].shape)} here"
+            for name, value in state.items()
+            if name in network and tuple(value.shape) != tuple(network[name].shape)
+        ]
+        missing = sorted(set(network) - set(state))
+        unexpected = sorted(set(state) - set(network))
+        if missing:
+            mismatches.append(f"missing weights {missing[:3]}")
+        if unexpected:
+            mismatches.append(f"unexpected weights {unexpected[:3]}")
+        if mismatches:
+            self.exit_with_error(
+                f"--ckpt_path does not fit the network these settings build ({mismatches[0]}"
+                + (f", and {len(mismatches) - 1} more" if len(mismatches) > 1 else "")
+                + "). Use the data settings the checkpoint was trained with: the run's own "
+                "config.yaml, beside its checkpoints/, has them."
             )
+
+    # LightningCLI's public hooks, run after the classes are built and before the Trainer
+    # method: each subcommand checks its checkpoint's weights first.
+    def before_fit(self) -> None:
+        self._check_weights_fit()
+
+    def before_validate(self) -> None:
+        self._check_weights_fit()
+
+    def before_test(self) -> None:
+        self._check_weights_fit()
+
+    def before_predict(self) -> None:
+        self._check_weights_fit()
+
+    def exit_with_error(self, message: str) -> None:
+        """Stop like a parser error: the one-line usage, ``tsmem <subcommand>: error: ...``, exit 2."""
+        prog = f"{PROG} {self.subcommand}" if self.subcommand else PROG
+        TsmemArgumentParser(prog=prog).error(message)
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
         """The Trainer, with tsmem's loggers unless the config names its own."""
-        config = self._get(self.config_init, "trainer", default={})
+        config = self._subcommand_config().get("trainer", {})
         if config.get("logger") in (None, True) and not config.get("fast_dev_run"):
             kwargs["logger"] = default_loggers(config.get("default_root_dir") or os.getcwd())
         return super().instantiate_trainer(**kwargs)
+
+
+def _read_checkpoint(path: str | None) -> dict[str, Any]:
+    """The checkpoint at ``path`` (tensors and plain values only), or {} without one."""
+    if not path or not os.path.isfile(path):
+        return {}
+    return torch.load(path, weights_only=True, map_location="cpu")
 
 
 def default_loggers(root: str | os.PathLike[str]) -> list[Logger]:
@@ -202,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> TsmemCLI:
     for callers in Python; ``tsmem.cli.main``, the console script, returns nothing.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    with _program_name(PROG, args), warnings.catch_warnings():
+    with warnings.catch_warnings():
         for message in _QUIET:
             warnings.filterwarnings("ignore", message=message)
         return TsmemCLI(
@@ -212,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> TsmemCLI:
             trainer_defaults=TRAINER_DEFAULTS,
             parser_class=TsmemArgumentParser,
             parser_kwargs={
+                "prog": PROG,  # help, usage and errors say `tsmem fit`, whatever sys.argv[0] is
                 "description": "Train and evaluate tsmem memory networks (LightningCLI).",
                 # the same one-line help as `tsmem --help`
                 **{
@@ -221,19 +267,5 @@ def main(argv: Sequence[str] | None = None) -> TsmemCLI:
             },
             # MemNetModule configures AdamW and its schedule from its own typed options.
             auto_configure_optimizers=False,
+            args=args,
         )
-
-
-@contextlib.contextmanager
-def _program_name(prog: str, args: list[str]) -> Iterator[None]:
-    """Let LightningCLI read ``args`` as if typed after ``prog`` (help, usage and errors say ``tsmem``).
-
-    Passing ``args=`` instead would make LightningCLI warn whenever ``sys.argv``
-    holds arguments, as it does under the console script and under pytest.
-    """
-    saved = sys.argv
-    sys.argv = [prog, *args]
-    try:
-        yield
-    finally:
-        sys.argv = saved

@@ -37,7 +37,7 @@ def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str,
     pl.seed_everything(seed, workers=True, verbose=False)
     network = dict(settings.options) | overrides
     module = MemNetModule(
-        lookback=data.lookback, horizon=data.horizon, n_channels=data.n_channels,
+        lookback=data.hparams.lookback, horizon=data.hparams.horizon, n_channels=data.n_channels,
         n_time_features=data.n_time_features, window=settings.window, stride=settings.stride,
         d_model=settings.d_model, learning_rate=settings.learning_rate, **network,
     )
@@ -49,8 +49,9 @@ def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str,
 def predict_origins(module: MemNetModule, data: MemNetDataModule, origins: np.ndarray, series: np.ndarray | None = None) -> np.ndarray:
     """Scaled forecasts ``(n, H, C[, Q])`` from each origin (the last input row) of each series."""
     series = np.zeros(len(origins), dtype=np.int64) if series is None else series
-    starts = origins - data.lookback + 1
-    windows = WindowDataset(data.scaled_, series, starts, data.lookback, 0, data.features_)
+    lookback = data.hparams.lookback
+    starts = origins - lookback + 1
+    windows = WindowDataset(data.scaled, series, starts, lookback, 0, data.features)
     outputs = []
     with torch.no_grad():
         for batch in batch_loader(windows, batch_size=1024, shuffle=False):

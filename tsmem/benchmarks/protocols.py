@@ -52,15 +52,17 @@ class WindowProtocol:
     def data(self, horizon: int, calendar: bool = False, seed: int = 0) -> MemNetDataModule:
         """The standard split, scaled on its training rows (the neural models' DataModule too,
         shuffling its training windows with ``seed``)."""
-        return MemNetDataModule(
+        data = MemNetDataModule(
             self.dataset, target=self.target, lookback=self.lookback, horizon=horizon,
             batch_size=self.neural.batch_size, train_step=self.neural.train_step,
             per_series_scaling=False, calendar=calendar, data_dir=self.data_dir, seed=seed,
-        ).prepare()
+        )
+        data.setup()
+        return data
 
     def origins(self, data: MemNetDataModule, horizon: int) -> np.ndarray:
         """Rows of the last input step of every test window."""
-        _, _, val_end, test_end = data.borders_[0]
+        _, _, val_end, test_end = data.borders[0]
         first = val_end - horizon if self.last_step_only else val_end - 1
         return np.arange(first, test_end - horizon)
 
@@ -68,7 +70,7 @@ class WindowProtocol:
         """Score ``spec`` at ``horizon``; returns the metrics, ``val_loss`` and timings."""
         started = time.perf_counter()
         data = self.data(horizon, calendar="calendar" in spec.params.get("temporal_encoding", ()), seed=seed)
-        scaled = data.scaled_[0]  # (T, C)
+        scaled = data.scaled[0]  # (T, C)
         origins = self.origins(data, horizon)
         steps = origins[:, None] + 1 + np.arange(horizon)  # (n, H) rows forecast
         actual = scaled[steps]  # (n, H, C)
@@ -80,7 +82,7 @@ class WindowProtocol:
             h = np.arange(horizon)
             forecast = scaled[origins[:, None] + 1 + h - m * (h // m + 1)]
         elif spec.kind == "estimator":
-            forecast, extra = self._statistical(spec, scaled, data.borders_[0][1], origins, horizon)
+            forecast, extra = self._statistical(spec, scaled, data.borders[0][1], origins, horizon)
         else:
             module, fit = neural.train(data, self.neural, spec.params, seed)
             forecast = neural.predict_origins(module, data, origins)
@@ -101,7 +103,7 @@ class WindowProtocol:
             actual, forecast = actual[:, -1], forecast[:, -1]  # (n, C): LSTNet scores step h only
         if self.metrics == ("mse", "mae"):
             return {"mse": metrics.mse(actual, forecast), "mae": metrics.mae(actual, forecast)}
-        shift, scale = data.scaler_.shift_[0], data.scaler_.scale_[0]  # LSTNet scores the original scale
+        shift, scale = data.scaler.shift_[0], data.scaler.scale_[0]  # LSTNet scores the original scale
         truth, guess = actual * scale + shift, forecast * scale + shift
         return {"rse": metrics.rse(truth, guess), "corr": metrics.corr(truth, guess)}
 
@@ -157,11 +159,12 @@ class M4Protocol:
             train, lookback=self.lookback, horizon=horizon, batch_size=self.neural.batch_size,
             val_size=horizon, test_size=0, train_step=self.neural.train_step, per_series_scaling=True,
             calendar="calendar" in spec.params.get("temporal_encoding", ()), seed=seed,
-        ).prepare()
+        )
+        data.setup()
         module, fit = neural.train(data, self.neural, spec.params, seed)
-        origins = data.panel_.lengths - 1
+        origins = data.panel.lengths - 1
         scaled = neural.predict_origins(module, data, origins, series=np.arange(len(origins)))
-        forecast = data.scaler_.inverse_transform(scaled)[..., 0]  # (S, H)
+        forecast = data.scaler.inverse_transform(scaled)[..., 0]  # (S, H)
         return list(forecast), {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs, "shuffle_seed": seed}
 
 

@@ -8,23 +8,25 @@
 >>> model.predict().shape
 (12,)
 
-The estimator owns no hyperparameter of its own making: the network's come from
-:class:`tsmem.nn.MemNetConfig`, the training options from
-:class:`tsmem.training.MemNetModule`, the windowing from
-:class:`tsmem.training.MemNetDataModule` (see :mod:`tsmem.training.signature`).
-Training runs through a Lightning ``Trainer`` with early stopping on a held-out
-validation tail, keeping the best weights (``ModelCheckpoint``).
+The estimator's parameters are those of the parts it trains through, with the
+same names and defaults: the windowing of :class:`tsmem.training.MemNetDataModule`,
+the network of :class:`tsmem.nn.MemNetConfig` and the training options of
+:class:`tsmem.training.MemNetModule` (``tests/test_architecture.py`` keeps them
+equal), plus its own fit-loop options. Training runs through a Lightning
+``Trainer`` with early stopping on a held-out validation tail, keeping the best
+weights (``ModelCheckpoint``).
 """
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, ClassVar
+import numbers
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
 import torch
+from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from tsmem.data import calendar_features, future_index
@@ -35,42 +37,30 @@ from tsmem.estimators.base import BaseForecaster, Forecast
 from tsmem.nn import MemNetConfig
 from tsmem.training.datamodule import MemNetDataModule
 from tsmem.training.fitting import fit_best
-from tsmem.training.module import MemNetModule
-from tsmem.training.signature import bind, keyword_parameters, merge, set_signature
+from tsmem.training.module import TRAINING_OPTIONS, MemNetModule
+from tsmem.training.quantiles import point_forecast
 
-#: Options of the estimator itself (fit loop and data handling), beside those it shares.
-ESTIMATOR_OPTIONS = {
-    "max_epochs": 30,
-    "val_size": 0.1,
-    "patience": 5,
-    "random_state": None,
-    "verbose": True,
-    "trainer_kwargs": None,
-}
-_DATA_OPTIONS = ("lookback", "horizon", "batch_size", "scaling", "train_step")
-_DERIVED = ("n_channels", "n_time_features")  # read off the data in fit
-
-
-def _estimator_parameters() -> list[inspect.Parameter]:
-    own = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default) for name, default in ESTIMATOR_OPTIONS.items()]
-    data = [p for p in keyword_parameters(MemNetDataModule.__init__) if p.name in _DATA_OPTIONS]
-    network_and_training = keyword_parameters(MemNetModule.__init__, exclude=_DERIVED)
-    return merge(data, network_and_training, own)
+#: Parameters passed on to the DataModule (windowing and scaling).
+DATA_OPTIONS = ("lookback", "horizon", "batch_size", "scaling", "train_step")
+#: Network sizes read off the data in fit, not parameters.
+DERIVED = ("n_channels", "n_time_features")
 
 
 class MemNetForecaster(BaseForecaster):
-    """A memory-network forecaster (design.md §2) with ``fit``/``predict``.
+    """A memory-network forecaster (docs/model.md) with ``fit``/``predict``.
 
     Parameters
     ----------
     lookback, horizon, batch_size, scaling, train_step
-        Windowing, as in :class:`tsmem.training.MemNetDataModule` (defaults there).
-    window, stride, d_model, hops, hop_update, output, ... and every other field of
-        :class:`tsmem.nn.MemNetConfig`, with its defaults; ``n_channels`` and
-        ``n_time_features`` are read off the data (calendar features are computed from
-        the timestamps when ``"calendar"`` is in ``temporal_encoding``).
-    loss, learning_rate, weight_decay, lr_schedule, warmup_steps, linear_start_epochs, huber_delta
-        Training options of :class:`tsmem.training.MemNetModule`.
+        Windowing and scaling: see :class:`tsmem.training.MemNetDataModule` (the same
+        defaults).
+    window ... dropout
+        The network: every field of :class:`tsmem.nn.MemNetConfig` but ``n_channels`` and
+        ``n_time_features``, which are read off the data (calendar features are computed
+        from the timestamps when ``"calendar"`` is in ``temporal_encoding``); documented
+        there.
+    loss ... huber_delta
+        Training options: see :class:`tsmem.training.MemNetModule`.
     max_epochs : int, default 30
         Most epochs to train.
     val_size : int or float, default 0.1
@@ -100,18 +90,79 @@ class MemNetForecaster(BaseForecaster):
 
     supports_quantiles: ClassVar[bool] = True
 
-    def __init__(self, **params: Any) -> None:
-        for name, value in bind(type(self).__init__, params, type(self).__name__).items():
-            setattr(self, name, value)
+    def __init__(
+        self,
+        *,
+        # Windowing (MemNetDataModule).
+        lookback: int = 96,
+        horizon: int = 24,
+        batch_size: int = 64,
+        scaling: Literal["standard", "minmax", "none"] = "standard",
+        train_step: int = 1,
+        # The network (MemNetConfig, without the data-derived n_channels, n_time_features).
+        window: int = 16,
+        stride: int = 8,
+        d_model: int = 64,
+        hops: int = 2,
+        controller: Literal["gru", "lstm"] = "gru",
+        encoder: Literal["linear", "conv", "gru"] = "linear",
+        temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("sinusoidal",),
+        key_value: bool = False,
+        value_length: int | None = None,
+        memory: Literal["lookback", "history"] = "history",
+        max_slots: int = 512,
+        addressing: Literal["learned", "shared", "pearson"] = "pearson",
+        futures: bool = True,
+        value_alignment: Literal["zscore", "offset", "none"] = "zscore",
+        top_k: int = 0,
+        memory_dropout: float = 0.0,
+        noop_start: bool = True,
+        attention: Literal["dot", "scaled"] = "scaled",
+        hop_update: Literal["additive", "gated", "recurrent"] = "gated",
+        learned_h: bool = False,
+        shared_gates: bool = False,
+        nonlinear_hops: bool = False,
+        weight_tying: Literal["adjacent", "layerwise"] = "adjacent",
+        output: Literal["linear", "nonlinear", "contextual"] = "linear",
+        ar_window: int = 0,
+        revin: bool = True,
+        quantiles: tuple[float, ...] | None = None,
+        channel_mode: Literal["independent", "mixing"] = "independent",
+        linear_start: bool = False,
+        empty_slot_rate: float = 0.0,
+        dropout: float = 0.1,
+        # Training (MemNetModule).
+        loss: Literal["auto", "mse", "mae", "huber", "pinball", "smape", "mase"] = "auto",
+        learning_rate: float = 1e-3,
+        weight_decay: float = 1e-2,
+        lr_schedule: Literal["cosine", "onecycle", "none"] = "cosine",
+        warmup_steps: int = 0,
+        linear_start_epochs: int = 0,
+        huber_delta: float = 1.0,
+        # The fit loop.
+        max_epochs: int = 30,
+        val_size: int | float = 0.1,
+        patience: int = 5,
+        random_state: int | None = None,
+        verbose: bool = True,
+        trainer_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        # scikit-learn stores every parameter as given; a loop cannot forget one of forty.
+        for name, value in locals().items():
+            if name != "self":
+                setattr(self, name, value)
 
     # -- fit ------------------------------------------------------------------------
     def _validate_params(self) -> None:
         # MemNetConfig raises the clear errors; the data-derived sizes are stand-ins here.
         self._config(n_channels=1, n_time_features=1 if self._uses_calendar() else 0)
-        if not isinstance(self.max_epochs, int) or self.max_epochs < 1:
-            raise ValueError(f"max_epochs must be a positive integer, got {self.max_epochs!r}.")
+        check_scalar(self.max_epochs, "max_epochs", numbers.Integral, min_val=1)
+        check_scalar(self.patience, "patience", numbers.Integral, min_val=0)
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
-            raise ValueError(f"trainer_kwargs must be a dict of pl.Trainer options, got {type(self.trainer_kwargs).__name__}.")
+            raise ValueError(
+                "trainer_kwargs must be a dict of pl.Trainer options, got "
+                f"{type(self.trainer_kwargs).__name__}."
+            )
 
     def _min_length(self) -> int:
         return self.lookback + self.horizon
@@ -119,11 +170,8 @@ class MemNetForecaster(BaseForecaster):
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         if self.random_state is not None:
             pl.seed_everything(self.random_state, workers=True, verbose=False)
-        data = MemNetDataModule.from_data(
-            panel, **{name: getattr(self, name) for name in _DATA_OPTIONS},
-            val_size=self._val_steps(panel), test_size=0, calendar=self._uses_calendar(),
-            seed=0 if self.random_state is None else self.random_state,
-        ).prepare()
+        data = self._datamodule(panel)
+        data.setup()
         if self._uses_calendar() and data.n_time_features == 0:
             raise ValueError(
                 "temporal_encoding 'calendar' needs timestamps with calendar cycles, but y has "
@@ -131,23 +179,30 @@ class MemNetForecaster(BaseForecaster):
                 "DatetimeIndex."
             )
         config = self._config(n_channels=data.n_channels, n_time_features=data.n_time_features)
-        module = MemNetModule(**config.to_dict(), **self._training_options())
+        module = MemNetModule.from_config(config, **self._training_options())
         result = fit_best(
             module, data, max_epochs=self.max_epochs, patience=self.patience, verbose=self.verbose,
             deterministic=self.random_state is not None, trainer_kwargs=self.trainer_kwargs,
         )
         # Fitted state is assigned last, so a failed fit leaves a previous fit intact.
-        self.module_, self.scaler_, self.config_ = module, data.scaler_, config
+        self.module_, self.scaler_, self.config_ = module, data.scaler, config
         self.best_val_loss_, self.n_epochs_ = result.best_val_loss, result.n_epochs
 
+    def _datamodule(self, panel: Panel) -> MemNetDataModule:
+        """The DataModule the model trains through (also recorded in its Lightning checkpoints)."""
+        return MemNetDataModule.from_data(
+            panel, **{name: getattr(self, name) for name in DATA_OPTIONS},
+            val_size=self._val_steps(panel), test_size=0, calendar=self._uses_calendar(),
+            seed=0 if self.random_state is None else self.random_state,
+        )
+
     def _config(self, n_channels: int, n_time_features: int) -> MemNetConfig:
-        names = [p.name for p in keyword_parameters(MemNetModule.__init__) if p.name in MemNetConfig.__dataclass_fields__]
-        values = {name: getattr(self, name) for name in names if name not in _DERIVED}
+        names = set(self._get_param_names()) & set(MemNetConfig.__dataclass_fields__)
+        values = {name: getattr(self, name) for name in names}
         return MemNetConfig(**values, n_channels=n_channels, n_time_features=n_time_features)
 
     def _training_options(self) -> dict[str, Any]:
-        names = [p.name for p in keyword_parameters(MemNetModule.__init__) if p.name not in MemNetConfig.__dataclass_fields__]
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in TRAINING_OPTIONS}
 
     def _val_steps(self, panel: Panel) -> int | float:
         if not self.val_size:
@@ -178,7 +233,7 @@ class MemNetForecaster(BaseForecaster):
         while sum(s.shape[1] for s in steps) < horizon:
             block = self._forecast_block(values, index)  # (S, H, C[, Q]) scaled
             steps.append(block)
-            point = _point(block, trained)
+            point = point_forecast(block, trained)
             values = [np.concatenate([v, p]) for v, p in zip(values, point, strict=True)]
             index = [ix.append(future_index(ix, self.horizon)) for ix in index]
         forecast = scaler.inverse_transform(np.concatenate(steps, axis=1)[:, :horizon])
@@ -186,7 +241,7 @@ class MemNetForecaster(BaseForecaster):
             return forecast, None
         forecast = np.sort(forecast, axis=-1)  # monotone rearrangement: quantiles never cross
         wanted = [trained.index(q) for q in quantiles]
-        return _point(forecast, trained), forecast[..., wanted] if quantiles else None
+        return point_forecast(forecast, trained), forecast[..., wanted] if quantiles else None
 
     def _forecast_block(self, values: list[np.ndarray], index: list[pd.Index]) -> np.ndarray:
         """One pass of the network: the next ``horizon`` steps, on the scaled scale."""
@@ -258,12 +313,13 @@ class MemNetForecaster(BaseForecaster):
     def save(self, path: str) -> None:
         """Write the fitted model (weights, config, scalers, frequency) to one file, atomically."""
         self._check_fitted()
-        memnet_io.save(self, path)
+        memnet_io.save(path, self.get_params(), self._fitted())
 
     @classmethod
     def load(cls, path: str) -> MemNetForecaster:
         """Read a model written by :meth:`save`, on CPU; no code runs from the file."""
-        return memnet_io.load(cls, path)
+        params, fitted = memnet_io.load(path)
+        return cls(**params)._restore(fitted)
 
     @classmethod
     def from_checkpoint(cls, path: str, y: Any = None) -> MemNetForecaster:
@@ -281,7 +337,13 @@ class MemNetForecaster(BaseForecaster):
             rebuild the scaler and the history; ``predict()`` then forecasts from the
             end of every series, as ``tsmem predict`` does.
         """
-        return memnet_io.from_lightning_checkpoint(cls, path, y)
+        network, settings, fitted = memnet_io.from_lightning_checkpoint(path, y)
+        # Network and training options from the module, windowing from the DataModule (which
+        # wins for lookback/horizon: the CLI links them from there).
+        known = set(cls._get_param_names())
+        params = {name: value for name, value in network.items() if name in known}
+        params |= {name: settings[name] for name in DATA_OPTIONS if name in settings}
+        return cls(**params)._restore(fitted)
 
     def to_checkpoint(self, path: str) -> None:
         """Write the fitted model as a Lightning checkpoint of ``MemNetModule`` (see :meth:`from_checkpoint`).
@@ -291,7 +353,20 @@ class MemNetForecaster(BaseForecaster):
         embedded, so ``from_checkpoint(path)`` gives back this forecaster.
         """
         self._check_fitted()
-        memnet_io.to_lightning_checkpoint(self, path)
+        data = self._datamodule(self.train_)
+        memnet_io.to_lightning_checkpoint(path, self._fitted(), dict(data.hparams))
+
+    def _fitted(self) -> memnet_io.Fitted:
+        return memnet_io.Fitted(
+            self.module_, self.scaler_, self.train_, self.best_val_loss_, self.n_epochs_
+        )
+
+    def _restore(self, fitted: memnet_io.Fitted) -> MemNetForecaster:
+        """Take on a fitted state read from a file (the attributes fit would set)."""
+        self.module_, self.config_, self.scaler_ = fitted.module, fitted.module.config, fitted.scaler
+        self.train_, self.n_exog_ = fitted.history, 0
+        self.best_val_loss_, self.n_epochs_ = fitted.best_val_loss, fitted.n_epochs
+        return self
 
     # -- export for serving ------------------------------------------------------------------
     def export(self, path: str, format: str = "onnx") -> str:
@@ -315,17 +390,7 @@ class MemNetForecaster(BaseForecaster):
         }
 
 
-set_signature(MemNetForecaster.__init__, _estimator_parameters())
-
-
 # -- helpers -------------------------------------------------------------------------------
-def _point(forecast: np.ndarray, quantiles: tuple[float, ...]) -> np.ndarray:
-    """The point forecast: itself, or the quantile nearest the median (last axis)."""
-    if not quantiles:
-        return forecast
-    return forecast[..., int(np.argmin(np.abs(np.asarray(quantiles) - 0.5)))]
-
-
 def _attention_frame(attention: np.ndarray, history: Panel, config: MemNetConfig) -> pd.DataFrame:
     S, G, K, N = attention.shape
     L, w, s = config.lookback, config.window, config.stride

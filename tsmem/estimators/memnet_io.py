@@ -11,48 +11,72 @@ so a failed save never leaves a half-written model behind.
 
 from __future__ import annotations
 
-import inspect
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytorch_lightning as pl
 import torch
 
 from tsmem.data.panel import Panel
 from tsmem.data.scaling import PanelScaler
+from tsmem.training.datamodule import MemNetDataModule
+from tsmem.training.module import TRAINING_OPTIONS, MemNetModule
 
 FORMAT = "tsmem.MemNetForecaster"
 VERSION = 1
 
 
-def save(model: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` to ``path`` atomically (see the module docstring)."""
-    params = model.get_params()
-    params["trainer_kwargs"] = None  # callbacks and loggers are objects: not part of a model
+@dataclass
+class Fitted:
+    """What a fitted ``MemNetForecaster`` holds beside its parameters: everything a file stores.
+
+    Attributes
+    ----------
+    module
+        The trained network, in eval mode on the CPU.
+    scaler
+        Per-series scaling statistics of the training data.
+    history
+        The training series (at least their last ``lookback`` steps), forecast from by default.
+    best_val_loss
+        The lowest validation loss (None without validation).
+    n_epochs
+        Epochs trained.
+    """
+
+    module: MemNetModule
+    scaler: PanelScaler
+    history: Panel
+    best_val_loss: float | None
+    n_epochs: int
+
+
+def save(path: str | os.PathLike[str], params: dict[str, Any], fitted: Fitted) -> None:
+    """Write a forecaster's ``params`` (``get_params()``) and ``fitted`` state to ``path`` atomically."""
+    params = dict(params, trainer_kwargs=None)  # callbacks and loggers are objects: not a model's
     artifact = {
         "format": FORMAT,
         "version": VERSION,
         "params": {name: _plain(value) for name, value in params.items()},
-        "config": {name: _plain(value) for name, value in model.config_.to_dict().items()},
-        "state_dict": model.module_.state_dict(),
-        "scaler": {
-            "method": model.scaler_.method,
-            "shift": torch.as_tensor(model.scaler_.shift_),
-            "scale": torch.as_tensor(model.scaler_.scale_),
-        },
-        "history": _panel_to_plain(model.train_.tail(model.lookback)),
-        "fit": {"best_val_loss": model.best_val_loss_, "n_epochs": model.n_epochs_},
+        "config": {name: _plain(value) for name, value in fitted.module.config.to_dict().items()},
+        "state_dict": fitted.module.state_dict(),
+        "scaler": _scaler_to_plain(fitted.scaler),
+        "history": _panel_to_plain(fitted.history.tail(fitted.module.config.lookback)),
+        "fit": {"best_val_loss": fitted.best_val_loss, "n_epochs": fitted.n_epochs},
     }
     _atomic_save(artifact, path)
 
 
-def load(cls: type, path: str | os.PathLike[str]) -> Any:
-    """Read a model written by :func:`save`; a foreign or corrupted file gets a clear ``ValueError``."""
-    from tsmem.training.module import MemNetModule
+def load(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Fitted]:
+    """The parameters and fitted state written by :func:`save`.
 
+    A foreign or corrupted file gets a clear ``ValueError``.
+    """
     if not Path(path).is_file():
         raise FileNotFoundError(f"No model file at {path}.")
     try:
@@ -67,19 +91,32 @@ def load(cls: type, path: str | os.PathLike[str]) -> Any:
         raise ValueError(f"{path} is not a MemNetForecaster file (it holds no '{FORMAT}' marker).")
     if artifact["version"] > VERSION:
         raise ValueError(f"{path} was written by a newer tsmem (format {artifact['version']}); upgrade tsmem.")
-    model = cls(**artifact["params"])
-    module = MemNetModule(**artifact["config"], **model._training_options())
+    params = artifact["params"]
+    training = {name: params[name] for name in TRAINING_OPTIONS if name in params}
+    module = MemNetModule(**artifact["config"], **training)
     module.load_state_dict(artifact["state_dict"])
-    model.module_ = module.eval()
-    model.config_ = module.config
-    model.scaler_ = PanelScaler(artifact["scaler"]["method"])
-    model.scaler_.shift_ = artifact["scaler"]["shift"].numpy()
-    model.scaler_.scale_ = artifact["scaler"]["scale"].numpy()
-    model.train_ = _panel_from_plain(artifact["history"])
-    model.n_exog_ = 0
-    model.best_val_loss_ = artifact["fit"]["best_val_loss"]
-    model.n_epochs_ = artifact["fit"]["n_epochs"]
-    return model
+    fitted = Fitted(
+        module.eval(),
+        _scaler_from_plain(artifact["scaler"]),
+        _panel_from_plain(artifact["history"]),
+        artifact["fit"]["best_val_loss"],
+        artifact["fit"]["n_epochs"],
+    )
+    return params, fitted
+
+
+def _scaler_to_plain(scaler: PanelScaler) -> dict[str, Any]:
+    return {
+        "method": scaler.method,
+        "shift": torch.as_tensor(scaler.shift_),
+        "scale": torch.as_tensor(scaler.scale_),
+    }
+
+
+def _scaler_from_plain(plain: dict[str, Any]) -> PanelScaler:
+    scaler = PanelScaler(plain["method"])
+    scaler.shift_, scaler.scale_ = plain["shift"].numpy(), plain["scale"].numpy()
+    return scaler
 
 
 # -- plain values (what weights_only loading accepts) -------------------------------------
@@ -146,95 +183,70 @@ def _index_from_plain(plain: dict[str, Any]) -> pd.Index:
 EMBEDDED = "tsmem_forecaster"
 
 
-def to_lightning_checkpoint(model: Any, path: str | os.PathLike[str]) -> None:
-    """Write a fitted ``model`` as a Lightning checkpoint of ``MemNetModule`` + ``MemNetDataModule``.
+def to_lightning_checkpoint(
+    path: str | os.PathLike[str], fitted: Fitted, data_hparams: dict[str, Any]
+) -> None:
+    """Write ``fitted`` as a Lightning checkpoint of ``MemNetModule`` + ``MemNetDataModule``.
 
     ``MemNetModule.load_from_checkpoint`` and ``Trainer.test/predict(ckpt_path=...)``
     (so ``tsmem test/predict --ckpt_path``) read it like one written by ``tsmem fit``.
-    The estimator's data settings go under ``datamodule_hyper_parameters`` (dataset
-    ``"<in-memory>"``), and its scaler and the last ``lookback`` steps of every series
-    under ``"tsmem_forecaster"``, so :func:`from_lightning_checkpoint` restores the
-    same forecaster without the training data.
+    ``data_hparams`` (the ``hparams`` of the DataModule the model trained through, dataset
+    ``"<in-memory>"``) go under ``datamodule_hyper_parameters``, and the scaler and the last
+    ``lookback`` steps of every series under ``"tsmem_forecaster"``, so
+    :func:`from_lightning_checkpoint` restores the same state without the training data.
     """
-    import pytorch_lightning as pl
-
-    from tsmem.estimators.memnet import _DATA_OPTIONS
-    from tsmem.training.datamodule import MemNetDataModule
-
-    data = MemNetDataModule.from_data(
-        model.train_, **{name: getattr(model, name) for name in _DATA_OPTIONS},
-        val_size=model._val_steps(model.train_), test_size=0, calendar=model._uses_calendar(),
-        seed=0 if model.random_state is None else model.random_state,
-    )  # the DataModule the estimator trains through (see MemNetForecaster._fit)
+    module = fitted.module
     checkpoint = {
         "pytorch-lightning_version": pl.__version__,
-        "epoch": model.n_epochs_,
+        "epoch": fitted.n_epochs,
         "global_step": 0,
-        "state_dict": model.module_.state_dict(),
-        "hyper_parameters": dict(model.module_.hparams),
-        "datamodule_hyper_parameters": dict(data.hparams),
-        "linear_start_active": bool(model.module_.net.linear_start_active),
+        "state_dict": module.state_dict(),
+        "hyper_parameters": _hyperparameters(module.hparams),
+        "datamodule_hyper_parameters": dict(data_hparams),
+        "linear_start_active": bool(module.net.linear_start_active),
         EMBEDDED: {
-            "scaler": {
-                "method": model.scaler_.method,
-                "shift": torch.as_tensor(model.scaler_.shift_),
-                "scale": torch.as_tensor(model.scaler_.scale_),
-            },
-            "history": _panel_to_plain(model.train_.tail(model.lookback)),
-            "best_val_loss": model.best_val_loss_,
+            "scaler": _scaler_to_plain(fitted.scaler),
+            "history": _panel_to_plain(fitted.history.tail(module.config.lookback)),
+            "best_val_loss": fitted.best_val_loss,
         },
     }
     _atomic_save(checkpoint, path)
 
 
-def from_lightning_checkpoint(cls: type, path: str | os.PathLike[str], y: Any = None) -> Any:
-    """A fitted forecaster from a Lightning checkpoint of ``MemNetModule`` (``tsmem fit``'s, or ours).
+def from_lightning_checkpoint(
+    path: str | os.PathLike[str], y: Any = None
+) -> tuple[dict[str, Any], dict[str, Any], Fitted]:
+    """The module's hyperparameters, the DataModule's settings and the fitted state of a checkpoint.
 
-    The network comes from ``hyper_parameters`` and ``state_dict``. The scaler and
-    the history to forecast from come from the embedded forecaster state when the
-    checkpoint has one (and ``y`` is None); else they are rebuilt by a
-    ``MemNetDataModule`` with the checkpoint's ``datamodule_hyper_parameters``:
-    over its dataset (a registered name or file, read again here), or over ``y``
-    for a model trained on in-memory data.
+    The network comes from ``hyper_parameters`` and ``state_dict`` (``tsmem fit``'s
+    checkpoints, or :func:`to_lightning_checkpoint`'s). The scaler and the history to
+    forecast from come from the embedded forecaster state when the checkpoint has one
+    (and ``y`` is None); else they are rebuilt by a ``MemNetDataModule`` with the
+    checkpoint's ``datamodule_hyper_parameters``: over its dataset (a registered name or
+    file, read again here), or over ``y`` for a model trained on in-memory data.
     """
-    from tsmem.estimators.memnet import _DATA_OPTIONS
-    from tsmem.training.datamodule import MemNetDataModule
-    from tsmem.training.module import MemNetModule
-
     checkpoint = _read_checkpoint(path)
-    network = dict(checkpoint["hyper_parameters"])
+    network = _hyperparameters(checkpoint["hyper_parameters"])
     module = MemNetModule(**network)
     module.load_state_dict(checkpoint["state_dict"])
     module.on_load_checkpoint(checkpoint)
-    settings = {
-        name: value for name, value in checkpoint.get("datamodule_hyper_parameters", {}).items()
-        if not name.startswith("_")  # LightningCLI adds "_instantiator"
-    }
-    known = _estimator_parameter_names(cls)
-    # Network and training options from the module, windowing from the DataModule (which
-    # wins for lookback/horizon: the CLI links them from there).
-    params = {name: value for name, value in network.items() if name in known}
-    params |= {name: settings[name] for name in _DATA_OPTIONS if name in settings}
-    model = cls(**params)
+    settings = _hyperparameters(checkpoint.get("datamodule_hyper_parameters", {}))
     embedded = checkpoint.get(EMBEDDED)
     if embedded is not None and y is None:
-        model.scaler_ = PanelScaler(embedded["scaler"]["method"])
-        model.scaler_.shift_ = embedded["scaler"]["shift"].numpy()
-        model.scaler_.scale_ = embedded["scaler"]["scale"].numpy()
-        model.train_ = _panel_from_plain(embedded["history"])
-        model.best_val_loss_ = embedded["best_val_loss"]
+        scaler = _scaler_from_plain(embedded["scaler"])
+        history = _panel_from_plain(embedded["history"])
+        best_val_loss = embedded["best_val_loss"]
     else:
-        data = _datamodule(MemNetDataModule, settings, y, path).prepare()
-        model.scaler_, model.train_ = data.scaler_, data.panel_
-        model.best_val_loss_ = _best_score(checkpoint)
-    model.module_, model.config_ = module.eval(), module.config
-    model.n_exog_ = 0
-    model.n_epochs_ = int(checkpoint.get("epoch", 0))
-    return model
+        data = _datamodule(settings, y, path)
+        data.setup()
+        scaler, history, best_val_loss = data.scaler, data.panel, _best_score(checkpoint)
+    fitted = Fitted(module.eval(), scaler, history, best_val_loss, int(checkpoint.get("epoch", 0)))
+    return network, settings, fitted
 
 
-def _estimator_parameter_names(cls: type) -> set[str]:
-    return set(inspect.signature(cls.__init__).parameters) - {"self"}
+def _hyperparameters(saved: Any) -> dict[str, Any]:
+    """Saved hyperparameters without the keys LightningCLI adds (``_instantiator``, ``_class_path``)."""
+    return {name: value for name, value in dict(saved).items() if not name.startswith("_")}
 
 
 def _read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -252,7 +264,7 @@ def _read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     return checkpoint
 
 
-def _datamodule(datamodule_class: type, settings: dict[str, Any], y: Any, path: Any) -> Any:
+def _datamodule(settings: dict[str, Any], y: Any, path: Any) -> MemNetDataModule:
     """The DataModule the checkpoint was trained with, over its dataset or over ``y``."""
     from tsmem.datasets import list_datasets
 
@@ -266,13 +278,13 @@ def _datamodule(datamodule_class: type, settings: dict[str, Any], y: Any, path: 
                 "load it without y (the dataset is read again), then forecast from newer data "
                 "with predict(y=...)."
             )
-        return datamodule_class.from_data(y, **{k: v for k, v in settings.items() if k != "dataset"})
+        return MemNetDataModule.from_data(y, **{k: v for k, v in settings.items() if k != "dataset"})
     if dataset is None or dataset == "<in-memory>":
         raise ValueError(
             f"{path} was trained on in-memory data, which a checkpoint does not hold: pass the "
             "training data as y=... to rebuild its scaler and history."
         )
-    return datamodule_class(**settings)
+    return MemNetDataModule(**settings)
 
 
 def _best_score(checkpoint: dict[str, Any]) -> float | None:

@@ -29,6 +29,7 @@ from pytorch_lightning.utilities import rank_zero_warn
 from tsmem import metrics
 from tsmem.data.panel import Panel
 from tsmem.datasets import dataset_info, list_datasets
+from tsmem.training.quantiles import point_forecast
 
 Protocol = Literal["auto", "scaled", "m4"]
 
@@ -48,13 +49,6 @@ def run_dir(trainer: pl.Trainer) -> Path:
     return Path(trainer.log_dir or trainer.default_root_dir)
 
 
-def point_forecast(forecast: torch.Tensor, quantiles: tuple[float, ...] | None) -> torch.Tensor:
-    """(B, H, C) point forecast: itself, or the quantile nearest the median of (B, H, C, Q)."""
-    if not quantiles:
-        return forecast
-    return forecast[..., int(np.argmin(np.abs(np.asarray(quantiles) - 0.5)))]
-
-
 def protocol_of(dataset: str) -> Literal["scaled", "m4"]:
     """The metric protocol of a dataset name: ``"m4"`` for the M4 sets, ``"scaled"`` otherwise."""
     return "m4" if str(dataset).lower().startswith("m4_") else "scaled"
@@ -69,10 +63,10 @@ class ProtocolMetrics(pl.Callback):
         "scaled": the module's ``test_mse``/``test_mae``/``test_loss`` on the
         standardised scale (Informer/ETT, exchange_rate). "m4": also sMAPE, MASE
         (lag = the dataset's season length) and OWA on the original scale; OWA is
-        relative to Naive2 forecasts computed by :class:`tsmem.estimators.Naive2`
-        on the same series, so it is exact for any subset of series (on all 414
-        M4 Hourly series Naive2 scores the published 18.383 / 2.395). "auto":
-        "m4" for ``m4_*`` datasets, "scaled" otherwise.
+        relative to Naive2 forecasts (:func:`tsmem.metrics.naive2_forecast`, the
+        forecast of :class:`tsmem.estimators.Naive2`) on the same series, so it is exact
+        for any subset of series (``tests/test_naive.py`` reproduces M4's published Naive2
+        scores). "auto": "m4" for ``m4_*`` datasets, "scaled" otherwise.
     season_length : int or None, default None
         MASE lag and Naive2's season for "m4"; ``None`` takes the registered
         dataset's (M4 Hourly: 24).
@@ -99,13 +93,13 @@ class ProtocolMetrics(pl.Callback):
     def _resolved(self, trainer: pl.Trainer) -> Literal["scaled", "m4"]:
         if self.protocol != "auto":
             return self.protocol
-        return protocol_of(getattr(trainer.datamodule, "dataset", ""))
+        return protocol_of(_hparam(trainer.datamodule, "dataset", ""))
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         """Check, before any test batch, that the M4 scores can be computed."""
         if stage != "test" or self._resolved(trainer) != "m4" or self.season_length:
             return
-        dataset = getattr(trainer.datamodule, "dataset", "")
+        dataset = _hparam(trainer.datamodule, "dataset", "")
         if str(dataset).lower() not in list_datasets():
             raise ValueError(
                 f"protocol 'm4' needs the season length of {dataset!r}, which is not a registered "
@@ -136,7 +130,7 @@ class ProtocolMetrics(pl.Callback):
         if self._resolved(trainer) != "m4" or not self._forecasts:
             return
         data = trainer.datamodule
-        season = self.season_length or dataset_info(data.dataset).season_length
+        season = self.season_length or dataset_info(data.hparams.dataset).season_length
         scores = m4_window_scores(
             data,
             np.concatenate(self._forecasts),
@@ -160,11 +154,11 @@ class ProtocolMetrics(pl.Callback):
         data = trainer.datamodule
         protocol = self._resolved(trainer)
         record = {
-            "dataset": getattr(data, "dataset", None),
+            "dataset": _hparam(data, "dataset"),
             "protocol": protocol,
             "scale": SCALES[protocol],
-            "lookback": getattr(data, "lookback", None),
-            "horizon": getattr(data, "horizon", None),
+            "lookback": _hparam(data, "lookback"),
+            "horizon": _hparam(data, "horizon"),
             "ckpt_path": trainer.ckpt_path,
             **self._extra,
             **dict(sorted(logged.items())),
@@ -205,25 +199,22 @@ def m4_window_scores(
         series whose training part is everything before its forecast origin: under
         the M4 split every series has exactly one test window, its last ``H`` steps.
     """
-    from tsmem.estimators import Naive2
-
-    panel: Panel = data.panel_
-    W, horizon, C = scaled_forecast.shape
-    forecast = data.scaler_.inverse_transform(scaled_forecast, series=series)  # (W, H, C)
-    origins = starts + data.lookback  # row of each window's first forecast step
-    histories = Panel(
-        tuple(panel.values[s][:o] for s, o in zip(series, origins, strict=True)),
-        tuple(panel.index[s][:o] for s, o in zip(series, origins, strict=True)),
-        tuple(range(W)),  # one "series" per window, so a series with many windows is no clash
-        panel.columns,
-        "long",
-    )
+    panel: Panel = data.panel
+    _, horizon, C = scaled_forecast.shape
+    forecast = data.scaler.inverse_transform(scaled_forecast, series=series)  # (W, H, C)
+    origins = starts + data.hparams.lookback  # row of each window's first forecast step
+    histories = [panel.values[s][:o] for s, o in zip(series, origins, strict=True)]  # (T, C)
     actuals = [panel.values[s][o : o + horizon] for s, o in zip(series, origins, strict=True)]
-    naive2 = Naive2(season_length=season_length).fit(histories).predict(horizon=horizon)
-    naive2_values = naive2[list(panel.columns)].to_numpy().reshape(W, horizon, C)  # panel order
-    return metrics.m4_scores(
-        actuals, list(forecast), list(histories.values), season_length, list(naive2_values)
-    )
+    naive2 = [
+        np.stack([metrics.naive2_forecast(h[:, c], horizon, season_length) for c in range(C)], -1)
+        for h in histories
+    ]  # (H, C) per window
+    return metrics.m4_scores(actuals, list(forecast), histories, season_length, naive2)
+
+
+def _hparam(data: Any, name: str, default: Any = None) -> Any:
+    """A setting of the run's DataModule (``tsmem``'s keeps them in ``hparams``), if it has one."""
+    return getattr(data, "hparams", {}).get(name, default)
 
 
 def _json_default(value: Any) -> Any:
@@ -265,7 +256,7 @@ class ForecastWriter(BasePredictionWriter):
             return
         data = trainer.datamodule
         forecast = torch.cat([p.forecast for p in predictions]).cpu().numpy()  # (S, H, C[, Q])
-        n_series = data.panel_.n_series
+        n_series = data.panel.n_series
         if len(forecast) != n_series:
             # limit_predict_batches / fast_dev_run cut the epoch short: a partial file would mislead.
             rank_zero_warn(
@@ -281,4 +272,4 @@ class ForecastWriter(BasePredictionWriter):
         if path.suffix == ".parquet":
             frame.to_parquet(path)
         else:
-            frame.to_csv(path, index=data.panel_.layout != "long")
+            frame.to_csv(path, index=data.panel.layout != "long")

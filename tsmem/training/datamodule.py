@@ -18,17 +18,20 @@ and optional ``time_features``).
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
+from sklearn.utils import check_scalar
 
 from tsmem import datasets
 from tsmem.data import PanelScaler, calendar_features, fill_missing, to_panel, window_starts
 from tsmem.data.panel import Panel
 from tsmem.data.splits import split_sizes
+from tsmem.training.quantiles import point_forecast
 from tsmem.training.windows import WindowDataset, batch_loader
 
 Stage = Literal["fit", "validate", "test", "predict"]
@@ -92,15 +95,14 @@ class MemNetDataModule(pl.LightningDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
-        self.dataset, self.target = dataset, target
-        self.lookback, self.horizon, self.batch_size = lookback, horizon, batch_size
-        self.val_size, self.test_size = val_size, test_size
-        self.scaling, self.per_series_scaling, self.calendar = scaling, per_series_scaling, calendar
-        self.train_step, self.eval_step, self.fill = train_step, eval_step, fill
-        self.data_dir, self.num_workers, self.seed = data_dir, num_workers, seed
-        self._data: Any = None
-        self.panel_: Panel | None = None
+        self.save_hyperparameters()  # the settings are read back from self.hparams
+        self._data: Any = None  # in-memory data given to from_data
+        # Filled by setup(): the series, their split borders, scaler, scaled values and features.
+        self.panel: Panel | None = None
+        self.borders: list[tuple[int, int, int, int]] = []
+        self.scaler: PanelScaler | None = None
+        self.scaled: list[np.ndarray] = []
+        self.features: list[np.ndarray] | None = None
 
     @classmethod
     def from_data(cls, y: Any, **kwargs: Any) -> MemNetDataModule:
@@ -110,38 +112,40 @@ class MemNetDataModule(pl.LightningDataModule):
         return module
 
     # -- set-up -----------------------------------------------------------------------
-    def prepare(self) -> MemNetDataModule:
-        """Load, validate, split and scale (idempotent; ``setup`` calls it)."""
-        if self.panel_ is not None:
-            return self
+    def setup(self, stage: str | None = None) -> None:
+        """Load, validate, split and scale, once (later calls, for any stage, do nothing).
+
+        Lightning calls it before each stage; the properties below and :meth:`windows`
+        call it too, so the DataModule can be used without a Trainer.
+        """
+        if self.panel is not None:
+            return
         self._check_settings()
         panel = to_panel(self._raw_data(), min_length=2, needed_by="a train/validation/test split")
-        self.borders_ = self._borders(panel)
-        self._check_room(panel)
-        train_rows = [v[: b[1]] for v, b in zip(panel.values, self.borders_, strict=True)]
-        self.scaler_ = PanelScaler(self.scaling, self.per_series_scaling).fit(train_rows)
-        self.scaled_ = self.scaler_.transform(list(panel.values))
-        self.features_ = (
+        borders = self._borders(panel)
+        self._check_room(panel, borders)
+        train_rows = [v[: b[1]] for v, b in zip(panel.values, borders, strict=True)]
+        hp = self.hparams
+        self.scaler = PanelScaler(hp.scaling, hp.per_series_scaling).fit(train_rows)
+        self.scaled = self.scaler.transform(list(panel.values))
+        self.features = (
             [calendar_features(ix).to_numpy(np.float32) for ix in panel.index]
-            if self.calendar
+            if hp.calendar
             else None
         )
-        self.panel_ = panel
-        return self
-
-    def setup(self, stage: str | None = None) -> None:
-        self.prepare()
+        self.borders, self.panel = borders, panel
 
     @property
     def n_channels(self) -> int:
         """Channels ``C`` of every window (for the model's config)."""
-        return self.prepare().panel_.n_channels
+        self.setup()
+        return self.panel.n_channels
 
     @property
     def n_time_features(self) -> int:
         """Width ``F`` of ``time_features`` (0 without ``calendar``)."""
-        self.prepare()
-        return 0 if self.features_ is None else self.features_[0].shape[1]
+        self.setup()
+        return 0 if self.features is None else self.features[0].shape[1]
 
     # -- loaders ------------------------------------------------------------------------
     def train_dataloader(self):
@@ -158,56 +162,56 @@ class MemNetDataModule(pl.LightningDataModule):
 
     def windows(self, part: Literal["train", "val", "test", "future"]) -> WindowDataset:
         """The windows of one part; ``"future"`` is the last lookback of every series."""
-        self.prepare()
-        lengths = self.panel_.lengths
+        self.setup()
+        lookback, lengths = self.hparams.lookback, self.panel.lengths
         if part == "future":
-            series, starts = np.arange(len(lengths)), lengths - self.lookback
-            return WindowDataset(self.scaled_, series, starts, self.lookback, 0, self.features_)
+            series, starts = np.arange(len(lengths)), lengths - lookback
+            return WindowDataset(self.scaled, series, starts, lookback, 0, self.features)
         column = {"train": 1, "val": 2, "test": 3}[part]
         bounds = [
-            (0 if part == "train" else b[column - 1] - self.lookback, b[column])
-            for b in self.borders_
+            (0 if part == "train" else b[column - 1] - lookback, b[column]) for b in self.borders
         ]
-        step = self.train_step if part == "train" else self.eval_step
-        series, starts = window_starts(bounds, self.lookback + self.horizon, step)
+        step = self.hparams.train_step if part == "train" else self.hparams.eval_step
+        horizon = self.hparams.horizon
+        series, starts = window_starts(bounds, lookback + horizon, step)
         return WindowDataset(
-            self.scaled_, series, starts, self.lookback, self.horizon, self.features_
+            self.scaled, series, starts, lookback, horizon, self.features
         )
 
     def forecast_frame(
         self, scaled_forecast: np.ndarray, quantiles: tuple[float, ...] = ()
     ) -> pd.Series | pd.DataFrame:
         """Unscale future forecasts ``(S, H, C[, Q])`` and return them as pandas with timestamps."""
-        self.prepare()
-        forecast = self.scaler_.inverse_transform(scaled_forecast)
+        self.setup()
+        forecast = self.scaler.inverse_transform(scaled_forecast)
         if forecast.ndim == 4:
-            point = forecast[..., len(quantiles) // 2] if quantiles else forecast[..., 0]
-            return self.panel_.format_forecast(point, quantiles, forecast)
-        return self.panel_.format_forecast(forecast)
+            point = point_forecast(forecast, quantiles) if quantiles else forecast[..., 0]
+            return self.panel.format_forecast(point, quantiles, forecast)
+        return self.panel.format_forecast(forecast)
 
     # -- helpers --------------------------------------------------------------------------
     def _loader(self, dataset: WindowDataset, shuffle: bool):
-        return batch_loader(dataset, self.batch_size, shuffle, self.seed, self.num_workers)
+        hp = self.hparams
+        return batch_loader(dataset, hp.batch_size, shuffle, hp.seed, hp.num_workers)
 
     def _check_settings(self) -> None:
         for name in ("lookback", "horizon", "batch_size", "train_step", "eval_step"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+            check_scalar(self.hparams[name], name, numbers.Integral, min_val=1)
 
     def _raw_data(self) -> Any:
+        hp = self.hparams
         data = self._data if self._data is not None else self._read()
-        if self.target is not None and isinstance(data, pd.DataFrame) and "unique_id" not in data:
-            unknown = sorted(set(self.target) - set(data.columns))
+        if hp.target is not None and isinstance(data, pd.DataFrame) and "unique_id" not in data:
+            unknown = sorted(set(hp.target) - set(data.columns))
             if unknown:
                 raise ValueError(
                     f"target columns {unknown} are not in the data; it has {list(data.columns)}."
                 )
-            data = data[list(self.target)]
-        return fill_missing(data, method=self.fill) if self.fill else data
+            data = data[list(hp.target)]
+        return fill_missing(data, method=hp.fill) if hp.fill else data
 
     def _read(self) -> pd.DataFrame | pd.Series:
-        path = Path(self.dataset)
+        path = Path(self.hparams.dataset)
         if path.suffix in (".csv", ".gz", ".parquet"):
             if not path.exists():
                 raise FileNotFoundError(
@@ -220,15 +224,16 @@ class MemNetDataModule(pl.LightningDataModule):
             return frame.set_index(frame.columns[0]).pipe(
                 lambda f: f.set_axis(pd.to_datetime(f.index))
             )
-        return datasets.load_dataset(self.dataset, data_dir=self.data_dir)
+        return datasets.load_dataset(self.hparams.dataset, data_dir=self.hparams.data_dir)
 
     def _borders(self, panel: Panel) -> list[tuple[int, int, int, int]]:
         """Per series ``(0, train_end, val_end, test_end)`` row positions."""
-        registered = self._data is None and self.dataset.lower() in datasets.list_datasets()
-        if self.val_size is None and self.test_size is None and registered:
-            return [datasets.split_borders(self.dataset, n) for n in panel.lengths]
-        val_size = 0.1 if self.val_size is None else self.val_size
-        test_size = 0.2 if self.test_size is None else self.test_size
+        hp = self.hparams
+        registered = self._data is None and hp.dataset.lower() in datasets.list_datasets()
+        if hp.val_size is None and hp.test_size is None and registered:
+            return [datasets.split_borders(hp.dataset, n) for n in panel.lengths]
+        val_size = 0.1 if hp.val_size is None else hp.val_size
+        test_size = 0.2 if hp.test_size is None else hp.test_size
         borders = []
         for n, series_id in zip(panel.lengths, panel.ids, strict=True):
             n_test, n_val = (
@@ -242,16 +247,17 @@ class MemNetDataModule(pl.LightningDataModule):
             borders.append((0, n - n_test - n_val, n - n_test, n))
         return borders
 
-    def _check_room(self, panel: Panel) -> None:
-        size = self.lookback + self.horizon
-        train_ends = np.array([b[1] for b in self.borders_])
+    def _check_room(self, panel: Panel, borders: list[tuple[int, int, int, int]]) -> None:
+        lookback = self.hparams.lookback
+        size = lookback + self.hparams.horizon
+        train_ends = np.array([b[1] for b in borders])
         if (train_ends < size).all():
             raise ValueError(
                 f"lookback + horizon = {size} steps do not fit in the training part of any series "
                 f"(the longest has {train_ends.max()} steps). Reduce lookback or horizon."
             )
-        if (panel.lengths < self.lookback).any():
+        if (panel.lengths < lookback).any():
             short = panel.ids[int(np.argmin(panel.lengths))]
             raise ValueError(
-                f"Series {short!r} is shorter than lookback={self.lookback}; reduce lookback."
+                f"Series {short!r} is shorter than lookback={lookback}; reduce lookback."
             )

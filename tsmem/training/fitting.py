@@ -57,7 +57,7 @@ def fit_best(
     is left in eval mode on the CPU.
     """
     user = dict(trainer_kwargs or {})
-    validate = len(data.prepare().windows("val")) > 0
+    validate = len(data.windows("val")) > 0  # windows() sets the data up
     with tempfile.TemporaryDirectory(prefix="tsmem-") as folder, _fit_output(verbose):
         best = ModelCheckpoint(dirpath=folder, monitor="val_loss" if validate else None, save_top_k=1)
         callbacks = [best, *user.pop("callbacks", [])]

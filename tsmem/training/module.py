@@ -22,23 +22,19 @@ not clip on its own.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import pytorch_lightning as pl
 import torch
+from sklearn.utils import check_scalar
 from torch import Tensor
 
 from tsmem.nn import MemNet, MemNetConfig, MemNetOutput
 from tsmem.training.losses import get_loss, needs_insample
-from tsmem.training.signature import (
-    config_parameters,
-    keyword_parameters,
-    merge,
-    set_signature,
-    with_config_docs,
-)
+from tsmem.training.quantiles import point_forecast
 
 LR_SCHEDULES = ("cosine", "onecycle", "none")
 
@@ -46,19 +42,19 @@ LR_SCHEDULES = ("cosine", "onecycle", "none")
 class MemNetModule(pl.LightningModule):
     """Train, validate and predict with a `MemNet`.
 
-    Every field of :class:`tsmem.nn.MemNetConfig` is a keyword argument here
-    (``lookback``, ``horizon``, ``hops``, ``hop_update``, ...; see that class for
-    their meaning), beside the training options below, so that LightningCLI offers
-    ``--model.hops 3`` and the estimator shares the same names (see
-    :mod:`tsmem.training.signature`). ``MemNetModule.from_config(config, ...)``
-    builds one from a config object.
+    The network's parameters (``lookback`` ... ``dropout``, the first group of
+    ``__init__``) are the fields of :class:`tsmem.nn.MemNetConfig`, with the same
+    names, types and defaults, and are documented there (their entries are appended
+    below, which is where LightningCLI reads the help of ``--model.hops``).
+    ``tests/test_architecture.py`` keeps the two lists equal.
+    ``MemNetModule.from_config(config, ...)`` builds one from a config object.
 
     Parameters
     ----------
     loss : {"auto", "mse", "mae", "huber", "pinball", "smape", "mase"}, default "auto"
-        Training loss; "pinball" exactly when ``quantiles`` is set. "auto" picks
-        "pinball" with quantiles and "mse" without. "smape" and "mase" are the M4
-        metrics as losses (see :mod:`tsmem.training.losses`).
+        Training loss (:func:`tsmem.training.get_loss`); "pinball" exactly when
+        ``quantiles`` is set. "auto" picks "pinball" with quantiles and "mse" without.
+        "smape" and "mase" are the M4 metrics as losses (see :mod:`tsmem.training.losses`).
     learning_rate : float, default 1e-3
         Peak AdamW learning rate.
     weight_decay : float, default 1e-2
@@ -80,6 +76,43 @@ class MemNetModule(pl.LightningModule):
     def __init__(
         self,
         *,
+        # The network: MemNetConfig's fields, in its order (documented there).
+        lookback: int,
+        horizon: int,
+        n_channels: int = 1,
+        window: int = 16,
+        stride: int = 8,
+        d_model: int = 64,
+        hops: int = 2,
+        controller: Literal["gru", "lstm"] = "gru",
+        encoder: Literal["linear", "conv", "gru"] = "linear",
+        temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("sinusoidal",),
+        n_time_features: int = 0,
+        key_value: bool = False,
+        value_length: int | None = None,
+        memory: Literal["lookback", "history"] = "history",
+        max_slots: int = 512,
+        addressing: Literal["learned", "shared", "pearson"] = "pearson",
+        futures: bool = True,
+        value_alignment: Literal["zscore", "offset", "none"] = "zscore",
+        top_k: int = 0,
+        memory_dropout: float = 0.0,
+        noop_start: bool = True,
+        attention: Literal["dot", "scaled"] = "scaled",
+        hop_update: Literal["additive", "gated", "recurrent"] = "gated",
+        learned_h: bool = False,
+        shared_gates: bool = False,
+        nonlinear_hops: bool = False,
+        weight_tying: Literal["adjacent", "layerwise"] = "adjacent",
+        output: Literal["linear", "nonlinear", "contextual"] = "linear",
+        ar_window: int = 0,
+        revin: bool = True,
+        quantiles: tuple[float, ...] | None = None,
+        channel_mode: Literal["independent", "mixing"] = "independent",
+        linear_start: bool = False,
+        empty_slot_rate: float = 0.0,
+        dropout: float = 0.1,
+        # Training.
         loss: Literal["auto", "mse", "mae", "huber", "pinball", "smape", "mase"] = "auto",
         learning_rate: float = 1e-3,
         weight_decay: float = 1e-2,
@@ -87,18 +120,19 @@ class MemNetModule(pl.LightningModule):
         warmup_steps: int = 0,
         linear_start_epochs: int = 0,
         huber_delta: float = 1.0,
-        **network: Any,
     ) -> None:
         super().__init__()
-        config = MemNetConfig.from_dict(network)
+        # Plain values only, so a checkpoint reloads with torch.load(weights_only=True) and
+        # load_from_checkpoint rebuilds the module (under LightningCLI: the parsed config).
+        self.save_hyperparameters()
+        fields = MemNetConfig.__dataclass_fields__
+        config = MemNetConfig(**{k: v for k, v in self.hparams.items() if k in fields})
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {LR_SCHEDULES}.")
-        if learning_rate <= 0:
-            raise ValueError(f"learning_rate={learning_rate} must be > 0.")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay={weight_decay} must be >= 0.")
-        if warmup_steps < 0:
-            raise ValueError(f"warmup_steps={warmup_steps} must be >= 0.")
+        check_scalar(learning_rate, "learning_rate", (int, float), min_val=0, include_boundaries="neither")
+        check_scalar(weight_decay, "weight_decay", (int, float), min_val=0)
+        check_scalar(warmup_steps, "warmup_steps", int, min_val=0)
+        check_scalar(linear_start_epochs, "linear_start_epochs", int, min_val=0)
         if config.linear_start and config.hops > 0 and linear_start_epochs < 1:
             raise ValueError(
                 "linear_start=True needs linear_start_epochs >= 1 (epochs without "
@@ -113,24 +147,6 @@ class MemNetModule(pl.LightningModule):
         if loss == "auto":
             loss = "pinball" if config.quantiles else "mse"
         self.loss_fn = get_loss(loss, config.quantiles, huber_delta)  # checks loss vs quantiles
-
-        # Plain values only (the config as a dict), so a checkpoint reloads with
-        # torch.load(weights_only=True) and load_from_checkpoint rebuilds the module.
-        # They go in through the (documented, mutable) `hparams` rather than
-        # save_hyperparameters(), whose inspection of __init__'s local variables
-        # cannot see the network fields that arrive through **network.
-        self.hparams.update(
-            {
-                **config.to_dict(),
-                "loss": loss,
-                "learning_rate": learning_rate,
-                "weight_decay": weight_decay,
-                "lr_schedule": lr_schedule,
-                "warmup_steps": warmup_steps,
-                "linear_start_epochs": linear_start_epochs,
-                "huber_delta": huber_delta,
-            }
-        )
         self.config = config
         self.net = MemNet(config)
 
@@ -154,28 +170,20 @@ class MemNetModule(pl.LightningModule):
         uses_calendar = "calendar" in self.config.temporal_encoding
         return batch["x"], batch.get("time_features") if uses_calendar else None
 
-    def _point(self, forecast: Tensor) -> Tensor:
-        """Point forecast (B, H, C): the quantile closest to the median if quantiles."""
-        qs = self.config.quantiles
-        if qs is None:
-            return forecast
-        mid = min(range(len(qs)), key=lambda i: abs(qs[i] - 0.5))
-        return forecast[..., mid]
-
     def _shared_step(self, batch: Mapping[str, Tensor], stage: str) -> Tensor:
         x, time_features = self._inputs(batch)
         if "y" not in batch:
             raise ValueError(f"A {stage} batch needs the target 'y' (B, H, C).")
         y = batch["y"]
         forecast = self.net(x, time_features).forecast
-        if needs_insample(self.loss_fn):  # MASE scales by the lookback's naive error
-            loss = self.loss_fn(forecast, y, x)
+        if needs_insample(self.loss_fn):  # the lookback (a long memory may be NaN-padded)
+            loss = self.loss_fn(forecast, y, x[:, -self.config.lookback :])
         else:
             loss = self.loss_fn(forecast, y)
         B = x.shape[0]
         self.log(f"{stage}_loss", loss, prog_bar=stage != "test", batch_size=B)
         if stage != "train":
-            point = self._point(forecast)
+            point = point_forecast(forecast, self.config.quantiles)
             self.log(f"{stage}_mse", torch.mean((point - y) ** 2), batch_size=B)
             self.log(f"{stage}_mae", torch.mean((point - y).abs()), batch_size=B)
         return loss
@@ -244,26 +252,66 @@ class MemNetModule(pl.LightningModule):
                 optimizer, max_lr=hp.learning_rate, total_steps=total, pct_start=pct
             )
         else:
-            cosine = hp.lr_schedule == "cosine"
-
-            def factor(step: int) -> float:
-                if step < warmup:
-                    return (step + 1) / warmup
-                if not cosine:
-                    return 1.0
-                progress = min((step - warmup) / max(total - warmup, 1), 1.0)
-                return 0.5 * (1.0 + math.cos(math.pi * progress))
-
-            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+            scheduler = warmup_cosine(optimizer, warmup, total, cosine=hp.lr_schedule == "cosine")
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
 
 
-# The signature LightningCLI, scikit-learn and help() see: the network's fields, then
-# the training options (one definition each, in MemNetConfig and in __init__ above).
-set_signature(
-    MemNetModule.__init__, merge(config_parameters(), keyword_parameters(MemNetModule.__init__))
+#: MemNetModule's options that are not network fields (the loss, optimiser and schedule).
+TRAINING_OPTIONS = tuple(
+    name
+    for name in inspect.signature(MemNetModule.__init__).parameters
+    if name != "self" and name not in MemNetConfig.__dataclass_fields__
 )
-MemNetModule.__doc__ = with_config_docs(MemNetModule.__doc__ or "")
+
+
+def warmup_cosine(
+    optimizer: torch.optim.Optimizer, warmup: int, total: int, cosine: bool = True
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """Per-step factors ``(k + 1) / warmup`` for ``k < warmup``, then ``½(1 + cos(π j / (total −
+    warmup)))`` at step ``warmup + j`` (or 1 with ``cosine=False``).
+
+    PyTorch's ``LinearLR`` over ``warmup − 1`` steps from ``1 / warmup`` reaches 1 at the
+    last warm-up step, then ``CosineAnnealingLR`` decays to 0 by step ``total``.
+
+    Examples
+    --------
+    >>> optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    >>> scheduler = warmup_cosine(optimizer, warmup=2, total=6)
+    >>> factors = []
+    >>> for _ in range(6):
+    ...     factors.append(round(scheduler.get_last_lr()[0], 3))
+    ...     optimizer.step()
+    ...     scheduler.step()
+    >>> factors
+    [0.5, 1.0, 1.0, 0.854, 0.5, 0.146]
+    """
+    schedulers: list[torch.optim.lr_scheduler.LRScheduler] = []
+    if warmup:
+        schedulers.append(
+            torch.optim.lr_scheduler.LinearLR(
+                optimizer, start_factor=1 / warmup, end_factor=1.0, total_iters=warmup - 1
+            )
+        )
+    if cosine:
+        schedulers.append(
+            torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total - warmup, 1))
+        )
+    if not schedulers:
+        return torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
+    if len(schedulers) == 1:
+        return schedulers[0]
+    return torch.optim.lr_scheduler.SequentialLR(optimizer, schedulers, milestones=[warmup])
+
+
+def _with_config_docs(doc: str) -> str:
+    """``doc`` (numpydoc, ending in its Parameters section) followed by MemNetConfig's entries."""
+    entries = inspect.cleandoc(MemNetConfig.__doc__ or "").split("Parameters\n----------\n", 1)[1]
+    return inspect.cleandoc(doc) + "\n" + entries + "\n"
+
+
+# jsonargparse reads each --model.* option's help from this docstring, and help(MemNetModule)
+# shows them: the network's parameters are written once, in MemNetConfig, and appended here.
+MemNetModule.__doc__ = _with_config_docs(MemNetModule.__doc__ or "")
