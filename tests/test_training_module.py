@@ -198,6 +198,17 @@ def test_typed_init_is_the_cli_config():
                            "--model.hop_update=sum"])  # fmt: skip
 
 
+def test_training_options_accept_numpy_numbers_and_refuse_other_types():
+    import numpy as np
+
+    module = MemNetModule(**config().to_dict(), warmup_steps=np.int64(3), learning_rate=np.float32(1e-3))
+    assert module.hparams.warmup_steps == 3
+    with pytest.raises(TypeError, match="warmup_steps must be an instance of"):
+        MemNetModule(**config().to_dict(), warmup_steps="3")
+    with pytest.raises(ValueError, match="weight_decay == -0.1, must be >= 0"):
+        MemNetModule(**config().to_dict(), weight_decay=-0.1)
+
+
 def _old_lambda_factor(step: int, warmup: int, total: int, cosine: bool) -> float:
     """The hand-written LambdaLR factor the module used before warmup_cosine (the reference)."""
     import math
