@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -129,10 +130,10 @@ class MemNetModule(pl.LightningModule):
         config = MemNetConfig(**{k: v for k, v in self.hparams.items() if k in fields})
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {LR_SCHEDULES}.")
-        check_scalar(learning_rate, "learning_rate", (int, float), min_val=0, include_boundaries="neither")
-        check_scalar(weight_decay, "weight_decay", (int, float), min_val=0)
-        check_scalar(warmup_steps, "warmup_steps", int, min_val=0)
-        check_scalar(linear_start_epochs, "linear_start_epochs", int, min_val=0)
+        check_scalar(learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
+        check_scalar(weight_decay, "weight_decay", numbers.Real, min_val=0)
+        check_scalar(warmup_steps, "warmup_steps", numbers.Integral, min_val=0)
+        check_scalar(linear_start_epochs, "linear_start_epochs", numbers.Integral, min_val=0)
         if config.linear_start and config.hops > 0 and linear_start_epochs < 1:
             raise ValueError(
                 "linear_start=True needs linear_start_epochs >= 1 (epochs without "
