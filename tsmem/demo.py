@@ -20,23 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from tsmem.backtest import backtest
-from tsmem.data import fill_missing
-from tsmem.datasets import dataset_info, load_dataset
-from tsmem.estimators import (
-    AutoARIMA,
-    Drift,
-    Naive,
-    Naive2,
-    SeasonalNaive,
-    Theta,
-    fourier_terms,
-)
-
 if TYPE_CHECKING:
+    import pandas as pd
+
     from tsmem.estimators import MemNetForecaster
+
+# The libraries (pandas, statsmodels, torch) are imported inside the functions that use
+# them, so `tsmem demo --help` answers at once.
 
 DEFAULT_DATASET = "melbourne_temp"
 #: Bundled datasets and their demo backtest: (horizon, forecast origins).
@@ -48,8 +38,15 @@ FOURIER_TERMS = 2
 
 def demo_models(season_length: int, horizon: int) -> dict[str, object]:
     """The forecasters the demo compares, by display name."""
-    # Imported here, not at the top: `tsmem demo --help` should not wait for torch.
-    from tsmem.estimators import MemNetForecaster
+    from tsmem.estimators import (
+        AutoARIMA,
+        Drift,
+        MemNetForecaster,
+        Naive,
+        Naive2,
+        SeasonalNaive,
+        Theta,
+    )
 
     window = horizon
     return {
@@ -84,6 +81,8 @@ def demo_regressors(y: pd.Series, season_length: int) -> pd.DataFrame | None:
     >>> demo_regressors(y, season_length=12) is None  # a short season stays in the ARIMA
     True
     """
+    from tsmem.estimators import fourier_terms
+
     if season_length <= LONG_SEASON:
         return None
     return fourier_terms(y.index, period=season_length, n_terms=FOURIER_TERMS)
@@ -99,6 +98,12 @@ def run_demo(
 
     ``horizon`` and ``n_windows`` default to the dataset's entry in :data:`BUNDLED`.
     """
+    import pandas as pd
+
+    from tsmem.backtest import backtest
+    from tsmem.data import fill_missing
+    from tsmem.datasets import dataset_info, load_dataset
+
     default_horizon, default_windows = BUNDLED.get(dataset, (14, 12))
     horizon = default_horizon if horizon is None else horizon
     n_windows = default_windows if n_windows is None else n_windows
