@@ -67,6 +67,9 @@ def test_median_and_mean_are_those_of_the_members(aggregate, combine):
     forecast = EnsembleForecaster(statistical_members(), aggregate=aggregate).fit(y).predict(horizon=H)
     expected = combine(member_forecasts(y, statistical_members()), axis=0)
     np.testing.assert_allclose(forecast.to_numpy(), expected, rtol=1e-12)
+    ensemble = EnsembleForecaster(statistical_members(), aggregate=aggregate).fit(y)
+    ensemble.set_params(aggregate="weighted")  # a new rule takes effect at the next fit only
+    np.testing.assert_allclose(ensemble.predict(horizon=H).to_numpy(), expected, rtol=1e-12)
     assert not np.allclose(expected, member_forecasts(y, statistical_members())[0])  # a real combination
 
 

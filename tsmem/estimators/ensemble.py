@@ -95,6 +95,8 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         The same, by name.
     skipped_ : list of str
         Members skipped by the time budget.
+    aggregate_ : str
+        The rule fitted (a new ``aggregate`` takes effect at the next ``fit``).
     weights_ : np.ndarray or None
         Weight of every fitted member (``"mean"``: equal; ``"median"``: None).
     validation_errors_ : dict or None
@@ -257,6 +259,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         self.named_estimators_ = Bunch(**{name: model for name, (model, _) in ran})
         self.validation_errors_ = {name: error for name, (_, error) in ran} if holdout else None
         self.weights_ = _weights(self.aggregate, [error for _, (_, error) in ran])
+        self.aggregate_ = self.aggregate  # the rule fitted; set_params(aggregate=...) needs a refit
         self.train_ = panel
         return self
 
@@ -289,9 +292,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
 
     def _combine(self, stacked: np.ndarray, members: Sequence[int]) -> np.ndarray:
         """Aggregate forecasts stacked on axis 0, from the members at positions ``members``."""
-        if self.aggregate == "median":
+        if self.aggregate_ == "median":
             return np.median(stacked, axis=0)
-        if self.aggregate == "mean":
+        if self.aggregate_ == "mean":
             return np.mean(stacked, axis=0)
         weights = self.weights_[list(members)]
         if weights.sum() == 0:  # the members that give these quantiles all scored infinitely badly
