@@ -29,6 +29,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from joblib._parallel_backends import LokyBackend
+from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
@@ -438,14 +440,40 @@ class LocalForecaster(BaseForecaster):
 
     def _parallel(self, tasks: list, stage: str) -> list:
         """Run per-series tasks, in parallel when ``n_jobs`` asks, with a progress bar on
-        a terminal when there are many (joblib hands results back in order)."""
+        a terminal when there are many (joblib hands results back in order).
+
+        ``n_jobs=None`` means one process unless the caller chose a joblib backend or
+        worker count with ``joblib.parallel_config`` (scikit-learn's convention): then
+        the tasks go to that backend, e.g. a Dask cluster (docs/scaling.md). A task whose
+        worker dies is retried or raised by the backend; every task's result comes back,
+        in order, or the call fails.
+        """
         n_jobs = getattr(self, "n_jobs", None)
-        if n_jobs in (None, 1) or len(tasks) == 1:
+        backend, configured_jobs = get_active_backend()
+        configured = configured_jobs is not None or not isinstance(backend, LokyBackend)
+        if n_jobs == 1 or len(tasks) == 1 or (n_jobs is None and not configured):
             results = (function(*args, **kwargs) for function, args, kwargs in tasks)
+        elif type(backend).__name__ == "DaskDistributedBackend":
+            results = _on_dask(backend.client, tasks)
         else:
             results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
         hide_bar = True if len(tasks) < 20 else None  # None: tqdm shows it on a terminal only
         return list(tqdm(results, total=len(tasks), desc=f"{type(self).__name__} {stage}", disable=hide_bar))
+
+
+def _on_dask(client: Any, tasks: list) -> Iterator[Any]:
+    """Run joblib ``delayed`` tasks on the Dask cluster of ``client``, results in order.
+
+    Straight to the client rather than through joblib's Dask backend: joblib 1.6 waits
+    forever for a task whose worker died too often (``KilledWorker``), where
+    ``client.gather`` raises it, naming the task.
+    """
+    futures = [client.submit(function, *args, pure=False, **kwargs) for function, args, kwargs in tasks]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        client.cancel(futures)
 
 
 # -- what every fit and forecast checks ----------------------------------------------
