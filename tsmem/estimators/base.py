@@ -197,7 +197,9 @@ class BaseForecaster(BaseEstimator):
     # -- checks -------------------------------------------------------------------
     def _check_common_params(self) -> None:
         """Check the parameters many models share (``n_jobs``, ``random_state``), when present."""
-        params = self.get_params(deep=False)
+        # The instance's own attributes, not get_params: its signature inspection costs as much
+        # as a small network's forward, on every predict.
+        params = vars(self)
         if "n_jobs" in params:
             n_jobs = params["n_jobs"]
             if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0):
@@ -466,7 +468,7 @@ def _on_dask(client: Any, tasks: list) -> Iterator[Any]:
 
     Straight to the client rather than through joblib's Dask backend: joblib 1.6 waits
     forever for a task whose worker died too often (``KilledWorker``), where
-    ``client.gather`` raises it, naming the task.
+    ``Future.result`` raises it, naming the task.
     """
     futures = [client.submit(function, *args, pure=False, **kwargs) for function, args, kwargs in tasks]
     try:

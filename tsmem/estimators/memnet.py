@@ -228,14 +228,13 @@ class MemNetForecaster(BaseForecaster):
         self._check_history_length(history)
         scaler = self._scaler_for(history)
         values = scaler.transform(list(history.values))
-        steps = []
+        steps = [self._forecast_block(values, list(history.index))]  # (S, H, C[, Q]) scaled
         index = list(history.index)
-        while sum(s.shape[1] for s in steps) < horizon:
-            block = self._forecast_block(values, index)  # (S, H, C[, Q]) scaled
-            steps.append(block)
-            point = point_forecast(block, trained)
+        while sum(s.shape[1] for s in steps) < horizon:  # roll forward: feed the forecast back
+            point = point_forecast(steps[-1], trained)
             values = [np.concatenate([v, p]) for v, p in zip(values, point, strict=True)]
             index = [ix.append(future_index(ix, self.horizon)) for ix in index]
+            steps.append(self._forecast_block(values, index))
         forecast = scaler.inverse_transform(np.concatenate(steps, axis=1)[:, :horizon])
         if not trained:
             return forecast, None
@@ -245,7 +244,7 @@ class MemNetForecaster(BaseForecaster):
 
     def _forecast_block(self, values: list[np.ndarray], index: list[pd.Index]) -> np.ndarray:
         """One pass of the network: the next ``horizon`` steps, on the scaled scale."""
-        with torch.no_grad():
+        with torch.inference_mode():
             return self.module_(*self._inputs(values, index)).forecast.numpy().astype(np.float64)
 
     def _inputs(self, values: list[np.ndarray], index: list[pd.Index]) -> tuple[torch.Tensor, torch.Tensor | None]:
