@@ -116,12 +116,18 @@ class MemNet(nn.Module):
     linear_start_active : bool
         While True (initially ``config.linear_start``) the attention softmax is
         removed (MemN2N linear start); the trainer switches it off.
+    memory_open : Tensor
+        Boolean buffer, True unless the trainer keeps the memory shut (the model then
+        forecasts as its controller alone); saved with the weights.
     """
 
     def __init__(self, config: MemNetConfig) -> None:
         super().__init__()
         self.config = config
         self.linear_start_active = config.linear_start
+        # False while the trainer keeps the memory shut (a warm-up of the controller alone);
+        # a buffer, so a checkpoint taken then restores a model that forecasts without it.
+        self.register_buffer("memory_open", torch.tensor(True))
         c, d = config, config.d_model
 
         self.revin = RevIN(c.n_channels) if c.revin else None
@@ -156,6 +162,11 @@ class MemNet(nn.Module):
         head = "linear" if c.output == "contextual" else c.output
         self.head = ForecastHead(head, d, c.horizon * c.in_channels * c.n_quantiles)
         self.ar = ARHighway(c.ar_window, c.horizon) if c.ar_window > 0 else None
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
+        # Weights saved before the memory_open buffer existed come from open memories.
+        state_dict.setdefault(prefix + "memory_open", torch.tensor(True))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # -- forward -----------------------------------------------------------------------
 
@@ -234,6 +245,8 @@ class MemNet(nn.Module):
         u = u_controller = self.controller(controller_input)  # (B', d)
         if c.hops == 0:
             return u, u.new_zeros(u.shape[0], 0, 0), None
+        if not torch.compiler.is_compiling() and not bool(self.memory_open):
+            return u, u.new_zeros(u.shape[0], c.hops, 0), None  # memory shut: the controller alone
 
         memory = build_memory(
             series,

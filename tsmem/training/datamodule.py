@@ -73,6 +73,11 @@ class MemNetDataModule(pl.LightningDataModule):
         DataLoader worker processes.
     seed
         Seeds the shuffling of training windows.
+    context
+        Input steps of every window, for a model with a long memory
+        (``MemNetConfig.context_length``, or ``MemNetModule.context_length``): the steps
+        before each lookback are prepended, NaN before a series' start (see
+        :class:`tsmem.training.windows.WindowDataset`). ``None``: ``lookback``.
     """
 
     def __init__(
@@ -93,6 +98,7 @@ class MemNetDataModule(pl.LightningDataModule):
         data_dir: str | None = None,
         num_workers: int = 0,
         seed: int = 0,
+        context: int | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()  # the settings are read back from self.hparams
@@ -166,7 +172,9 @@ class MemNetDataModule(pl.LightningDataModule):
         lookback, lengths = self.hparams.lookback, self.panel.lengths
         if part == "future":
             series, starts = np.arange(len(lengths)), lengths - lookback
-            return WindowDataset(self.scaled, series, starts, lookback, 0, self.features)
+            return WindowDataset(
+                self.scaled, series, starts, lookback, 0, self.features, self.hparams.context
+            )
         column = {"train": 1, "val": 2, "test": 3}[part]
         bounds = [
             (0 if part == "train" else b[column - 1] - lookback, b[column]) for b in self.borders
@@ -175,7 +183,7 @@ class MemNetDataModule(pl.LightningDataModule):
         horizon = self.hparams.horizon
         series, starts = window_starts(bounds, lookback + horizon, step)
         return WindowDataset(
-            self.scaled, series, starts, lookback, horizon, self.features
+            self.scaled, series, starts, lookback, horizon, self.features, self.hparams.context
         )
 
     def forecast_frame(

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.callbacks import EarlyStopping
 from sklearn.utils import check_scalar
 from torch import Tensor
 
@@ -55,7 +56,6 @@ class MemNetModule(pl.LightningModule):
     loss : {"auto", "mse", "mae", "huber", "pinball", "smape", "mase"}, default "auto"
         Training loss (:func:`tsmem.training.get_loss`); "pinball" exactly when
         ``quantiles`` is set. "auto" picks "pinball" with quantiles and "mse" without.
-        "smape" and "mase" are the M4 metrics as losses (see :mod:`tsmem.training.losses`).
     learning_rate : float, default 1e-3
         Peak AdamW learning rate.
     weight_decay : float, default 1e-2
@@ -72,6 +72,10 @@ class MemNetModule(pl.LightningModule):
         (MemN2N linear start) before it is switched on. Must be >= 1 then, 0 otherwise.
     huber_delta : float, default 1.0
         ``delta`` of the Huber loss.
+    memory_warmup_epochs : int, default 0
+        Epochs trained with the memory shut (the controller and head alone) before it
+        opens. With early stopping on the best validation epoch, a memory that never
+        beats the warmed-up controller on validation is never kept.
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class MemNetModule(pl.LightningModule):
         warmup_steps: int = 0,
         linear_start_epochs: int = 0,
         huber_delta: float = 1.0,
+        memory_warmup_epochs: int = 0,
     ) -> None:
         super().__init__()
         # Plain values only, so a checkpoint reloads with torch.load(weights_only=True) and
@@ -134,6 +139,7 @@ class MemNetModule(pl.LightningModule):
         check_scalar(weight_decay, "weight_decay", numbers.Real, min_val=0)
         check_scalar(warmup_steps, "warmup_steps", numbers.Integral, min_val=0)
         check_scalar(linear_start_epochs, "linear_start_epochs", numbers.Integral, min_val=0)
+        check_scalar(memory_warmup_epochs, "memory_warmup_epochs", numbers.Integral, min_val=0)
         if config.linear_start and config.hops > 0 and linear_start_epochs < 1:
             raise ValueError(
                 "linear_start=True needs linear_start_epochs >= 1 (epochs without "
@@ -177,10 +183,7 @@ class MemNetModule(pl.LightningModule):
             raise ValueError(f"A {stage} batch needs the target 'y' (B, H, C).")
         y = batch["y"]
         forecast = self.net(x, time_features).forecast
-        if needs_insample(self.loss_fn):  # the lookback (a long memory may be NaN-padded)
-            loss = self.loss_fn(forecast, y, x[:, -self.config.lookback :])
-        else:
-            loss = self.loss_fn(forecast, y)
+        loss = self._loss(forecast, y, x)
         B = x.shape[0]
         self.log(f"{stage}_loss", loss, prog_bar=stage != "test", batch_size=B)
         if stage != "train":
@@ -193,9 +196,53 @@ class MemNetModule(pl.LightningModule):
         """Loss on a training batch, logged as ``train_loss``."""
         return self._shared_step(batch, "train")
 
-    def validation_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
-        """Logs ``val_loss``, ``val_mse``, ``val_mae`` (the last two on the point forecast)."""
-        return self._shared_step(batch, "val")
+    def _loss(self, forecast: Tensor, y: Tensor, x: Tensor) -> Tensor:
+        if needs_insample(self.loss_fn):  # the lookback (a long memory may be NaN-padded)
+            return self.loss_fn(forecast, y, x[:, -self.config.lookback :])
+        return self.loss_fn(forecast, y)
+
+    def validation_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor | None:
+        """Logs ``val_loss``, ``val_mse``, ``val_mae`` (the last two on the point forecast).
+
+        A network with memory is scored twice, with its memory open and shut; the
+        epoch's ``val_loss`` is the better of the two, and ``net.memory_open`` (saved
+        with the weights) records which, so a memory that does not help on validation
+        is not used (see :meth:`on_validation_epoch_end`).
+        """
+        if self.config.hops == 0:
+            return self._shared_step(batch, "val")
+        x, time_features = self._inputs(batch)
+        if "y" not in batch:
+            raise ValueError("A val batch needs the target 'y' (B, H, C).")
+        y = batch["y"]
+        for is_open in (True, False):
+            self.net.memory_open.fill_(is_open)
+            forecast = self.net(x, time_features).forecast
+            point = point_forecast(forecast, self.config.quantiles)
+            scores = torch.stack([
+                self._loss(forecast, y, x), torch.mean((point - y) ** 2), torch.mean((point - y).abs())
+            ])  # fmt: skip
+            self._memory_scores[is_open] = self._memory_scores.get(is_open, 0) + scores * len(x)
+        self._memory_count += len(x)
+        return None
+
+    def on_validation_epoch_start(self) -> None:
+        self._memory_scores: dict[bool, Tensor] = {}
+        self._memory_count = 0
+
+    def on_validation_epoch_end(self) -> None:
+        """Keep the memory open only if it scored better on this validation epoch."""
+        if self.config.hops == 0 or not self._memory_count:
+            return
+        means = {k: v / self._memory_count for k, v in self._memory_scores.items()}
+        is_open = bool(means[True][0] <= means[False][0])
+        self.net.memory_open.fill_(is_open)
+        loss, mse, mae = means[is_open]
+        self.log("val_loss", loss, prog_bar=True)
+        self.log("val_mse", mse)
+        self.log("val_mae", mae)
+        self.log("val_loss_memory_open", means[True][0])
+        self.log("val_loss_memory_shut", means[False][0])
 
     def test_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
         """Logs ``test_loss``, ``test_mse``, ``test_mae``."""
@@ -208,12 +255,38 @@ class MemNetModule(pl.LightningModule):
         x, time_features = self._inputs(batch)
         return self.net(x, time_features)
 
+    @property
+    def context_length(self) -> int:
+        """Input steps the network reads per sample (``MemNetConfig.context_length``)."""
+        return self.config.context_length
+
+    def setup(self, stage: str) -> None:
+        """Size a ``MemNetDataModule``'s windows to this network's memory.
+
+        Lightning calls this after the DataModule's ``setup`` and before any
+        dataloader: a DataModule left at ``context=None`` then serves inputs of
+        ``context_length`` steps, so a long memory (``memory="history"``) reads the
+        whole past before each window.
+        """
+        datamodule = self.trainer.datamodule  # setup runs only under a Trainer
+        hparams = getattr(datamodule, "hparams", None)
+        if hparams is not None and "context" in hparams and hparams["context"] is None:
+            hparams["context"] = self.context_length
+
     # -- linear start ----------------------------------------------------------------------
 
     def on_train_epoch_start(self) -> None:
-        """Keep the softmax off for the first ``linear_start_epochs`` epochs."""
+        """Keep the softmax off for the first ``linear_start_epochs`` epochs, and the memory
+        shut for the first ``memory_warmup_epochs``."""
         if self.config.linear_start:
             self.net.linear_start_active = self.current_epoch < self.hparams.linear_start_epochs
+        # Training reads the memory (after any warm-up) whatever the last validation chose.
+        warm = self.hparams.memory_warmup_epochs
+        self.net.memory_open.fill_(self.current_epoch >= warm)
+        if warm and self.current_epoch == warm:  # the memory opens: give it the full patience
+            for callback in self.trainer.callbacks:
+                if isinstance(callback, EarlyStopping):
+                    callback.wait_count = 0
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store whether linear start is still on, so a reloaded model attends the same way."""
@@ -226,6 +299,13 @@ class MemNetModule(pl.LightningModule):
         )
 
     # -- optimisation ----------------------------------------------------------------------
+
+    def _memory_warmup_steps(self, total: int) -> int:
+        """Optimiser steps of the memory warm-up (0 without one, or without a bounded run)."""
+        epochs, max_epochs = self.hparams.memory_warmup_epochs, self.trainer.max_epochs
+        if not epochs or self.config.hops == 0 or not max_epochs or max_epochs <= epochs:
+            return 0
+        return int(total * epochs / max_epochs)
 
     def configure_optimizers(self) -> dict[str, Any]:
         """AdamW (decay on matrices only) and the per-step LR schedule."""
@@ -251,6 +331,16 @@ class MemNetModule(pl.LightningModule):
             pct = min(warmup / total, 0.99) if warmup else 0.3
             scheduler: torch.optim.lr_scheduler.LRScheduler = torch.optim.lr_scheduler.OneCycleLR(
                 optimizer, max_lr=hp.learning_rate, total_steps=total, pct_start=pct
+            )
+        elif self._memory_warmup_steps(total):
+            # Two schedules: the controller's warm-up, then one more for the open memory, so
+            # the memory does not start learning on a decayed learning rate.
+            first = self._memory_warmup_steps(total)
+            scheduler = torch.optim.lr_scheduler.SequentialLR(
+                optimizer,
+                [warmup_cosine(optimizer, warmup, first, cosine=hp.lr_schedule == "cosine"),
+                 warmup_cosine(optimizer, warmup, total - first, cosine=hp.lr_schedule == "cosine")],
+                milestones=[first],
             )
         else:
             scheduler = warmup_cosine(optimizer, warmup, total, cosine=hp.lr_schedule == "cosine")
