@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from tsmem.estimators import FORECASTERS, MemNetForecaster, Naive2
-from tsmem.estimators.memnet import DATA_OPTIONS, DERIVED
+from tsmem.estimators.memnet import DATA_OPTIONS, DERIVED, SIZED_FROM_DATA
 from tsmem.metrics import naive2_forecast
 from tsmem.nn import MemNetConfig
 from tsmem.training import MemNetDataModule, MemNetModule
@@ -81,6 +81,9 @@ def test_the_estimator_takes_the_network_training_and_data_options():
     estimator = parameters(MemNetForecaster.__init__)
     data = parameters(MemNetDataModule.__init__)
     network = [n for n in config if n not in DERIVED]
+    # Options the estimator sizes from the data default to None there, typed "T | None".
+    sized = {n: (None, data.get(n, config.get(n, module.get(n)))[1] | None) for n in SIZED_FROM_DATA}
+    config, module, data = ({n: sized.get(n, v) for n, v in d.items()} for d in (config, module, data))
     problems = (
         differences(config, estimator, [n for n in network if n not in DATA_OPTIONS], "estimator")
         + differences(module, estimator, TRAINING_OPTIONS, "estimator")

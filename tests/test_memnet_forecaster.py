@@ -104,7 +104,9 @@ def test_explain_lists_the_windows_read_with_weights_per_hop(fitted):
     assert set(explanation.hop) == {1, 2}
     np.testing.assert_allclose(explanation.groupby("hop").weight.sum(), 1.0, rtol=1e-5)
     assert (explanation.window_end < y.index[-12]).all()  # slots precede the query window
-    assert explanation.window_start.min() >= y.index[-48]
+    # The default memory reads the whole history, not only the 48-step lookback, and no
+    # slot of padding before the series' start is listed.
+    assert y.index[0] <= explanation.window_start.min() < y.index[-48]
     recent = explanation[explanation.slot == 1].iloc[0]
     assert recent.window_end == y.index[-13]
 
@@ -214,7 +216,8 @@ def test_grid_search_over_hops_with_a_time_series_split():
     assert search.best_params_["hops"] == best and search.best_estimator_.hops == best
 
 
-@pytest.mark.parametrize(("params", "match"), [({"hops": -1}, "hops"), ({"max_epochs": 0}, "max_epochs"), ({"window": 40}, "lookback")])
+@pytest.mark.parametrize(("params", "match"), [({"hops": -1}, "hops"), ({"max_epochs": 0}, "max_epochs"), ({"window": 60}, "lookback"),
+                          ({"window": 40, "memory": "lookback"}, "lookback")])
 def test_bad_parameters_fail_in_fit_not_in_init(params, match):
     model = MemNetForecaster(**SMALL | params)  # __init__ only stores
     with pytest.raises(ValueError, match=match):

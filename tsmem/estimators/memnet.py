@@ -32,8 +32,10 @@ from sklearn.utils.validation import check_is_fitted
 from tsmem.data import calendar_features, future_index
 from tsmem.data.panel import Panel
 from tsmem.data.scaling import PanelScaler
+from tsmem.data.seasonality import dominant_period
 from tsmem.estimators import memnet_io
 from tsmem.estimators.base import BaseForecaster, Forecast
+from tsmem.estimators.memnet_defaults import Sizes, derive_sizes
 from tsmem.nn import MemNetConfig
 from tsmem.training.datamodule import MemNetDataModule
 from tsmem.training.fitting import fit_best
@@ -42,6 +44,9 @@ from tsmem.training.quantiles import point_forecast
 
 #: Parameters passed on to the DataModule (windowing and scaling).
 DATA_OPTIONS = ("lookback", "horizon", "batch_size", "scaling", "train_step")
+#: Shared options whose estimator default is None: sized from the data in fit
+#: (:mod:`tsmem.estimators.memnet_defaults`), else as given.
+SIZED_FROM_DATA = ("lookback", "window", "stride")
 #: Network sizes read off the data in fit, not parameters.
 DERIVED = ("n_channels", "n_time_features")
 
@@ -59,16 +64,26 @@ class MemNetForecaster(BaseForecaster):
         ``n_time_features``, which are read off the data (calendar features are computed
         from the timestamps when ``"calendar"`` is in ``temporal_encoding``); documented
         there.
-    loss ... huber_delta
+    loss ... memory_warmup_epochs
         Training options: see :class:`tsmem.training.MemNetModule`.
-    max_epochs : int, default 30
-        Most epochs to train.
+
+    ``lookback``, ``window``, ``stride``, ``max_epochs`` and ``patience`` left as
+    None are sized from the data in ``fit``
+    (:mod:`tsmem.estimators.memnet_defaults`): a window of one season, slots a season
+    apart, epochs by the number of training windows. ``sizes_`` holds what was used.
+    season_length : int or None, default None
+        The seasonal period in steps, which sizes ``window`` and ``stride`` when they
+        are None; None finds the dominant period of the data
+        (:func:`tsmem.data.seasonality.dominant_period`).
+    max_epochs : int or None, default None
+        Most epochs to train; None sizes it to the number of training windows.
     val_size : int or float, default 0.1
         Steps (int) or fraction (float) at the end of every series held out for
         early stopping; at least ``horizon`` steps. 0 trains for ``max_epochs`` and
         keeps the last weights.
-    patience : int, default 5
-        Epochs without a better validation loss before training stops.
+    patience : int or None, default None
+        Epochs without a better validation loss before training stops; None: a fifth
+        of ``max_epochs`` (5 to 20).
     random_state : int or None
         Seeds weight initialisation and batch order: the same seed gives the same
         forecast on CPU.
@@ -93,15 +108,15 @@ class MemNetForecaster(BaseForecaster):
     def __init__(
         self,
         *,
-        # Windowing (MemNetDataModule).
-        lookback: int = 96,
+        # Windowing (MemNetDataModule); None: sized from the data in fit.
+        lookback: int | None = None,
         horizon: int = 24,
         batch_size: int = 64,
         scaling: Literal["standard", "minmax", "none"] = "standard",
         train_step: int = 1,
         # The network (MemNetConfig, without the data-derived n_channels, n_time_features).
-        window: int = 16,
-        stride: int = 8,
+        window: int | None = None,
+        stride: int | None = None,
         d_model: int = 64,
         hops: int = 2,
         controller: Literal["gru", "lstm"] = "gru",
@@ -139,10 +154,12 @@ class MemNetForecaster(BaseForecaster):
         warmup_steps: int = 0,
         linear_start_epochs: int = 0,
         huber_delta: float = 1.0,
+        memory_warmup_epochs: int = 0,
         # The fit loop.
-        max_epochs: int = 30,
+        season_length: int | None = None,
+        max_epochs: int | None = None,
         val_size: int | float = 0.1,
-        patience: int = 5,
+        patience: int | None = None,
         random_state: int | None = None,
         verbose: bool = True,
         trainer_kwargs: dict[str, Any] | None = None,
@@ -155,9 +172,11 @@ class MemNetForecaster(BaseForecaster):
     # -- fit ------------------------------------------------------------------------
     def _validate_params(self) -> None:
         # MemNetConfig raises the clear errors; the data-derived sizes are stand-ins here.
-        self._config(n_channels=1, n_time_features=1 if self._uses_calendar() else 0)
-        check_scalar(self.max_epochs, "max_epochs", numbers.Integral, min_val=1)
-        check_scalar(self.patience, "patience", numbers.Integral, min_val=0)
+        self._config(self._stand_in_sizes(), n_channels=1, n_time_features=1 if self._uses_calendar() else 0)
+        for name, least in (("lookback", 1), ("window", 1), ("stride", 1), ("season_length", 1),
+                            ("max_epochs", 1), ("patience", 0)):
+            if getattr(self, name) is not None:
+                check_scalar(getattr(self, name), name, numbers.Integral, min_val=least)
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
             raise ValueError(
                 "trainer_kwargs must be a dict of pl.Trainer options, got "
@@ -165,12 +184,31 @@ class MemNetForecaster(BaseForecaster):
             )
 
     def _min_length(self) -> int:
-        return self.lookback + self.horizon
+        return (self.lookback or 2) + self.horizon
+
+    def _stand_in_sizes(self) -> Sizes:
+        """Sizes to validate the other options with before the data is seen."""
+        window = self.window or 8
+        return Sizes(self.season_length or 1, window, self.stride or window,
+                     self.lookback or 2 * window, self.max_epochs or 10, self.patience or 5)
+
+    def _sizes(self, panel: Panel) -> Sizes:
+        """The data-derived settings (see :mod:`tsmem.estimators.memnet_defaults`)."""
+        season = self.season_length
+        if season is None:
+            longest = int(np.argmax(panel.lengths))
+            season = dominant_period(panel.values[longest], panel.index[longest])
+        return derive_sizes(
+            panel.lengths, self.horizon, self.batch_size, int(self._val_steps(panel)), season,
+            window=self.window, stride=self.stride, lookback=self.lookback,
+            max_epochs=self.max_epochs, patience=self.patience,
+        )
 
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         if self.random_state is not None:
             pl.seed_everything(self.random_state, workers=True, verbose=False)
-        data = self._datamodule(panel)
+        sizes = self._sizes(panel)
+        data = self._datamodule(panel, sizes)
         data.setup()
         if self._uses_calendar() and data.n_time_features == 0:
             raise ValueError(
@@ -178,27 +216,30 @@ class MemNetForecaster(BaseForecaster):
                 "integer positions (or too coarse a frequency). Drop 'calendar', or pass y with a "
                 "DatetimeIndex."
             )
-        config = self._config(n_channels=data.n_channels, n_time_features=data.n_time_features)
+        config = self._config(sizes, n_channels=data.n_channels, n_time_features=data.n_time_features)
         module = MemNetModule.from_config(config, **self._training_options())
         result = fit_best(
-            module, data, max_epochs=self.max_epochs, patience=self.patience, verbose=self.verbose,
+            module, data, max_epochs=sizes.max_epochs, patience=sizes.patience, verbose=self.verbose,
             deterministic=self.random_state is not None, trainer_kwargs=self.trainer_kwargs,
         )
         # Fitted state is assigned last, so a failed fit leaves a previous fit intact.
         self.module_, self.scaler_, self.config_ = module, data.scaler, config
         self.best_val_loss_, self.n_epochs_ = result.best_val_loss, result.n_epochs
+        self.sizes_ = sizes
 
-    def _datamodule(self, panel: Panel) -> MemNetDataModule:
+    def _datamodule(self, panel: Panel, sizes: Sizes) -> MemNetDataModule:
         """The DataModule the model trains through (also recorded in its Lightning checkpoints)."""
+        options = {name: getattr(self, name) for name in DATA_OPTIONS} | {"lookback": sizes.lookback}
         return MemNetDataModule.from_data(
-            panel, **{name: getattr(self, name) for name in DATA_OPTIONS},
+            panel, **options,
             val_size=self._val_steps(panel), test_size=0, calendar=self._uses_calendar(),
             seed=0 if self.random_state is None else self.random_state,
         )
 
-    def _config(self, n_channels: int, n_time_features: int) -> MemNetConfig:
+    def _config(self, sizes: Sizes, n_channels: int, n_time_features: int) -> MemNetConfig:
         names = set(self._get_param_names()) & set(MemNetConfig.__dataclass_fields__)
         values = {name: getattr(self, name) for name in names}
+        values |= {"lookback": sizes.lookback, "window": sizes.window, "stride": sizes.stride}
         return MemNetConfig(**values, n_channels=n_channels, n_time_features=n_time_features)
 
     def _training_options(self) -> dict[str, Any]:
@@ -248,20 +289,32 @@ class MemNetForecaster(BaseForecaster):
             return self.module_(*self._inputs(values, index)).forecast.numpy().astype(np.float64)
 
     def _inputs(self, values: list[np.ndarray], index: list[pd.Index]) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The network's input: the last ``lookback`` steps (S, L, C) and their calendar features (S, L, F)."""
-        x = torch.as_tensor(np.stack([v[-self.lookback :] for v in values]), dtype=torch.float32)
+        """The network's input (S, L, C) and calendar features (S, L, F): the last
+        ``context_length`` steps of every series (its lookback, or with a long memory as
+        much of its history as the memory holds), left-padded with NaN (features 0) where
+        a series is shorter than the longest input."""
+        context = self.config_.context_length
+        length = min(context, max(len(v) for v in values))
+        x = np.full((len(values), length, values[0].shape[1]), np.nan)
+        for row, v in enumerate(values):
+            tail = v[-length:]
+            x[row, length - len(tail) :] = tail
+        x = torch.as_tensor(x, dtype=torch.float32)
         if not self._uses_calendar():
             return x, None
-        features = np.stack([calendar_features(ix[-self.lookback :]).to_numpy() for ix in index])
+        features = np.zeros((len(values), length, self.config_.n_time_features))
+        for row, ix in enumerate(index):
+            tail = calendar_features(ix[-length:]).to_numpy()
+            features[row, length - len(tail) :] = tail
         return x, torch.as_tensor(features, dtype=torch.float32)
 
     def _check_history_length(self, history: Panel) -> None:
-        short = history.lengths < self.lookback
+        short = history.lengths < self.config_.lookback
         if short.any():
             sid = history.ids[int(np.flatnonzero(short)[0])]
             raise ValueError(
                 f"Series {sid!r} has {history.lengths.min()} observations; the model reads "
-                f"lookback={self.lookback}. Pass a longer history."
+                f"lookback={self.config_.lookback}. Pass a longer history."
             )
 
     def _scaler_for(self, history: Panel) -> PanelScaler:
@@ -303,6 +356,11 @@ class MemNetForecaster(BaseForecaster):
         values = self._scaler_for(history).transform(list(history.values))
         with torch.no_grad():
             attention = self.module_(*self._inputs(values, list(history.index))).attention.numpy()  # (S, G, K, N)
+        if attention.shape[-1] == 0:
+            raise ValueError(
+                "This model's memory is shut: on validation it forecast better without it, so "
+                "there is no attention to explain (fit with memory_dropout > 0 to keep both)."
+            )
         return _attention_frame(attention, history, self.config_)
 
     def _check_fitted(self) -> None:
@@ -352,7 +410,7 @@ class MemNetForecaster(BaseForecaster):
         embedded, so ``from_checkpoint(path)`` gives back this forecaster.
         """
         self._check_fitted()
-        data = self._datamodule(self.train_)
+        data = self._datamodule(self.train_, self.sizes_)
         memnet_io.to_lightning_checkpoint(path, self._fitted(), dict(data.hparams))
 
     def _fitted(self) -> memnet_io.Fitted:
@@ -365,6 +423,9 @@ class MemNetForecaster(BaseForecaster):
         self.module_, self.config_, self.scaler_ = fitted.module, fitted.module.config, fitted.scaler
         self.train_, self.n_exog_ = fitted.history, 0
         self.best_val_loss_, self.n_epochs_ = fitted.best_val_loss, fitted.n_epochs
+        c = self.config_  # the sizes the network was built with
+        self.sizes_ = Sizes(self.season_length or 1, c.window, c.stride, c.lookback,
+                            self.max_epochs or fitted.n_epochs, self.patience or 0)
         return self
 
     # -- export for serving ------------------------------------------------------------------
@@ -392,18 +453,21 @@ class MemNetForecaster(BaseForecaster):
 # -- helpers -------------------------------------------------------------------------------
 def _attention_frame(attention: np.ndarray, history: Panel, config: MemNetConfig) -> pd.DataFrame:
     S, G, K, N = attention.shape
-    L, w, s = config.lookback, config.window, config.stride
+    w, s = config.window, config.stride
     rows = []
     for series in range(S):
-        index = history.index[series][-L:]
+        index = history.index[series]
         slot = np.arange(N)
-        first = L - 2 * w - slot * s  # slot i starts here, 0 = most recent (see tsmem.nn.slots)
+        # Slots are anchored at the origin (see tsmem.nn.slots): slot j covers
+        # [T - 2w - j·s, T - w - j·s); those before the series' start were padding.
+        first = len(index) - 2 * w - slot * s
+        real = first >= 0
         for group in range(G):
             channel = history.columns[group] if G == history.n_channels else "all"
             for hop in range(K):
                 rows.append(pd.DataFrame({
-                    "unique_id": history.ids[series], "channel": channel, "hop": hop + 1, "slot": slot + 1,
-                    "window_start": index[first], "window_end": index[first + w - 1],
-                    "weight": attention[series, group, hop],
+                    "unique_id": history.ids[series], "channel": channel, "hop": hop + 1,
+                    "slot": slot[real] + 1, "window_start": index[first[real]],
+                    "window_end": index[first[real] + w - 1], "weight": attention[series, group, hop][real],
                 }))
     return pd.concat(rows, ignore_index=True)

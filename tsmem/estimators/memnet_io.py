@@ -66,7 +66,8 @@ def save(path: str | os.PathLike[str], params: dict[str, Any], fitted: Fitted) -
         "config": {name: _plain(value) for name, value in fitted.module.config.to_dict().items()},
         "state_dict": fitted.module.state_dict(),
         "scaler": _scaler_to_plain(fitted.scaler),
-        "history": _panel_to_plain(fitted.history.tail(fitted.module.config.lookback)),
+        # What predict() reads: the lookback, or a long memory's whole context.
+        "history": _panel_to_plain(fitted.history.tail(fitted.module.config.context_length)),
         "fit": {"best_val_loss": fitted.best_val_loss, "n_epochs": fitted.n_epochs},
     }
     _atomic_save(artifact, path)
@@ -206,7 +207,7 @@ def to_lightning_checkpoint(
         "linear_start_active": bool(module.net.linear_start_active),
         EMBEDDED: {
             "scaler": _scaler_to_plain(fitted.scaler),
-            "history": _panel_to_plain(fitted.history.tail(module.config.lookback)),
+            "history": _panel_to_plain(fitted.history.tail(module.config.context_length)),
             "best_val_loss": fitted.best_val_loss,
         },
     }
