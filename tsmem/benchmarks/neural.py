@@ -35,11 +35,12 @@ def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str,
     Returns the module (best validation weights) and the fit summary.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
-    network = dict(settings.options) | overrides
+    defaults = {"window": settings.window, "stride": settings.stride, "d_model": settings.d_model,
+                "learning_rate": settings.learning_rate}
+    network = defaults | dict(settings.options) | overrides  # a model spec may override them all
     module = MemNetModule(
         lookback=data.hparams.lookback, horizon=data.hparams.horizon, n_channels=data.n_channels,
-        n_time_features=data.n_time_features, window=settings.window, stride=settings.stride,
-        d_model=settings.d_model, learning_rate=settings.learning_rate, **network,
+        n_time_features=data.n_time_features, **network,
     )
     result = fit_best(module, data, max_epochs=settings.max_epochs, patience=settings.patience,
                       deterministic=True, trainer_kwargs={"accelerator": "cpu", "devices": 1})
@@ -51,7 +52,9 @@ def predict_origins(module: MemNetModule, data: MemNetDataModule, origins: np.nd
     series = np.zeros(len(origins), dtype=np.int64) if series is None else series
     lookback = data.hparams.lookback
     starts = origins - lookback + 1
-    windows = WindowDataset(data.scaled, series, starts, lookback, 0, data.features)
+    windows = WindowDataset(
+        data.scaled, series, starts, lookback, 0, data.features, module.context_length
+    )
     outputs = []
     with torch.no_grad():
         for batch in batch_loader(windows, batch_size=1024, shuffle=False):

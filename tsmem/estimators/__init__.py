@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from tsmem.estimators.analog import Analog
 from tsmem.estimators.arima import ARIMA, fourier_terms
 from tsmem.estimators.auto_arima import AutoARIMA
 from tsmem.estimators.base import BaseForecaster, LocalForecaster
@@ -41,6 +42,7 @@ _FORECASTERS = (
     "AutoARIMA",
     "ETS",
     "Theta",
+    "Analog",
     "MemNetForecaster",
     "ConformalForecaster",
     "EnsembleForecaster",
@@ -48,6 +50,7 @@ _FORECASTERS = (
 
 __all__ = [
     "ARIMA",
+    "Analog",
     "AutoARIMA",
     "BaseForecaster",
     "ConformalForecaster",

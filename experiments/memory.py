@@ -1,0 +1,125 @@
+"""Does the memory earn its place? The default memory network against its controller alone.
+
+For each dataset, three models on the standard protocol, the neural ones with the same
+settings except the memory:
+
+- ``memnet``: tsmem's default memory network (Pearson addressing, retrieved futures
+  through a per-step gate, slots over the whole history, no-op start, memory kept only
+  where it scores better on validation);
+- ``gru``: the same network with ``hops=0`` (no memory at all);
+- ``analog``: the non-learned floor, the past windows most correlated with the last one
+  and what followed them (:class:`tsmem.estimators.Analog`).
+
+Per dataset the settings differ only where the data does: ETT uses the protocol's daily
+windows (24 steps, stride 12) and 256 slots (128 days); M4 Hourly reads week-long
+windows (168 steps, stride 24) and its ten best analogues (``top_k=10``), as the
+analog floor does. Tables give mean ± std over seeds and the seconds per cell.
+
+    python experiments/memory.py etth1 --seeds 0 1 2        # H = 96, 336, 720
+    python experiments/memory.py etth2 --seeds 0 1 2
+    python experiments/memory.py m4 --seeds 0 1 2           # all 414 series, H = 48
+    python experiments/memory.py etth1 --quick              # one horizon, 2 epochs
+
+Results go to experiments/results/memory_<dataset>.csv (resumable) and .md; --quick runs
+to the git-ignored runs/experiments/, --results DIR anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from tsmem.benchmarks.outputs import results_dir
+from tsmem.benchmarks.report import runs_section
+from tsmem.benchmarks.runner import _header, run_cells
+from tsmem.benchmarks.suite import BENCHMARKS
+from tsmem.benchmarks.zoo import ModelSpec
+
+#: Per dataset: the benchmark, the horizons, and what its networks read.
+SETTINGS = {
+    "etth1": ("etth1_univariate", (96, 336, 720), {"max_slots": 256}),
+    "etth2": ("etth2_univariate", (96, 336, 720), {"max_slots": 256}),
+    "m4": ("m4_hourly", (48,), {"window": 168, "stride": 24, "top_k": 10}),
+}
+ANALOG = {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05}
+
+
+def specs(network: dict) -> dict[str, ModelSpec]:
+    """The three models compared, the neural ones sharing ``network``."""
+    return {
+        "analog": ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)"),
+        "gru": ModelSpec("gru", "neural", network | {"hops": 0}, "the controller alone (hops=0)"),
+        "memnet": ModelSpec("memnet", "neural", dict(network), "the default memory network"),
+    }
+
+
+def table(results: pd.DataFrame, metric_names: list[str]) -> str:
+    """Mean ± std over seeds per model and horizon, with seconds per cell."""
+    lines = ["| model | horizon | " + " | ".join(metric_names) + " | val_loss | seconds | seeds |",
+             "|---|---|" + "---|" * (len(metric_names) + 3)]
+    for (horizon, model), group in results.groupby(["horizon", "model"], sort=True):
+        cells = []
+        for m in [*metric_names, "val_loss"]:
+            values = pd.to_numeric(group[m], errors="coerce").dropna()
+            spread = values.std(ddof=1) if len(values) > 1 else 0.0
+            cells.append(f"{values.mean():.4f} ± {spread:.4f}" if len(values) else "")
+        lines.append(f"| {model} | {horizon} | " + " | ".join(cells)
+                     + f" | {group['seconds'].mean():.0f} | {len(group)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", choices=sorted(SETTINGS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--horizons", nargs="+", type=int, default=None)
+    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet"])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
+    parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
+                        "with --quick the git-ignored runs/experiments)")
+    parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"))
+    parser.add_argument("--allow-dirty", action="store_true", help="see experiments/benchmark.py")
+    args = parser.parse_args(argv)
+
+    benchmark, horizons, network = SETTINGS[args.dataset]
+    protocol = replace(BENCHMARKS[benchmark][0], data_dir=args.data_dir)
+    horizons = tuple(args.horizons or horizons)
+    if args.n_series is not None and hasattr(protocol, "n_series"):
+        protocol = replace(protocol, n_series=args.n_series)
+    if args.quick:
+        protocol = replace(protocol, neural=replace(protocol.neural, max_epochs=2, patience=1))
+        horizons = horizons[:1]
+        if hasattr(protocol, "n_series"):
+            protocol = replace(protocol, n_series=20)
+    models = specs(network)
+    if args.models:
+        models = {name: spec for name, spec in models.items() if name in args.models}
+
+    folder = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"memory_{args.dataset}" + ("_quick" if args.quick else "")
+    csv_path = folder / f"{stem}.csv"
+    command = "python experiments/memory.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
+    run_cells(protocol, models, horizons, args.seeds, csv_path, desc=stem, command=command,
+              allow_dirty=args.allow_dirty)
+    results = pd.read_csv(csv_path)
+    text = "\n".join([
+        f"# Does the memory earn its place? {protocol.name}", "",
+        "\n\n".join(__doc__.split("\n\n")[1:4]), "",
+        _header(command, protocol, args.quick), "",
+        table(results, list(protocol.metrics)), "",
+        *runs_section(results),
+    ])
+    (folder / f"{stem}.md").write_text(text + "\n")
+    print(text + f"\nwritten to {folder / stem}.md and .csv")
+
+
+if __name__ == "__main__":
+    main()
