@@ -166,3 +166,25 @@ def test_memory_recalls_what_only_the_series_own_past_holds():
     # forecast (~0.8 for N(0, 1) values); the memory reads it off the earlier occurrence.
     assert alone_mae > 0.8 * zero_mae
     assert memory_mae < 0.05 * alone_mae, (memory_mae, alone_mae, zero_mae)
+
+
+def test_memory_dropout_trains_a_solo_head_that_forecasts_with_the_memory_shut():
+    torch.manual_seed(0)
+    cfg = MemNetConfig(lookback=32, horizon=4, window=8, stride=4, d_model=8, memory_dropout=0.5,
+                       dropout=0.0)
+    model = MemNet(cfg)
+    x = torch.randn(64, 32, 1)
+    model(x).forecast.square().mean().backward()  # a training step: both heads learn
+    assert model.solo_head.net.weight.grad.abs().sum() > 0 and model.head.net.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        opened = model(x).forecast
+        model.memory_open.fill_(False)
+        shut = model(x).forecast
+    alone = MemNet(MemNetConfig(lookback=32, horizon=4, window=8, stride=4, d_model=8, hops=0,
+                                dropout=0.0)).eval()
+    alone.controller.load_state_dict(model.controller.state_dict())
+    alone.head.load_state_dict(model.solo_head.state_dict())
+    alone.revin.load_state_dict(model.revin.state_dict())
+    assert torch.allclose(shut, alone(x).forecast, atol=1e-6)  # shut = controller + solo head
+    assert not torch.allclose(opened, shut)

@@ -127,9 +127,10 @@ class MemNetConfig:
     top_k : int, default 0
         Read futures from the ``top_k`` best-scoring slots only; 0 reads all.
     memory_dropout : float, default 0.0
-        During training, the probability that a sample's memory is dropped whole (its
-        hops leave ``u`` as the controller made it, its futures gate is 0), so the
-        controller and head also learn to forecast alone. In [0, 1).
+        During training, the probability that a sample's memory is dropped whole: that
+        sample is forecast from the controller's state by a head of its own (the "solo"
+        head), so the model also learns to forecast without its memory, and validation
+        can keep the memory shut where it does not help. In [0, 1).
     noop_start : bool, default True
         Start the memory as a no-op: gated hops and the futures gate begin almost shut
         (bias −4), so training starts from the controller alone and opens the memory

@@ -70,6 +70,23 @@ class MemNetOutput(NamedTuple):
     attention: Tensor
 
 
+class Read(NamedTuple):
+    """What the controller and the memory read for a batch (inside `MemNet`).
+
+    ``u`` (B', d) the final query state, ``attention`` (B', K, N), ``futures`` the read
+    futures and their gate (B', H·C_in each) or None, ``controller`` (B', d) the
+    controller's own state ``u^1``, ``keep`` (B', 1) the samples that kept their memory
+    under memory dropout (None: all), ``shut`` whether the memory was not read at all.
+    """
+
+    u: Tensor
+    attention: Tensor
+    futures: tuple[Tensor, Tensor] | None
+    controller: Tensor
+    keep: Tensor | None
+    shut: bool
+
+
 class SlotEmbedding(nn.Module):
     """One MemN2N embedding set (an ``A`` or a ``C``): ``Enc(window) + T(i)``.
 
@@ -161,6 +178,11 @@ class MemNet(nn.Module):
 
         head = "linear" if c.output == "contextual" else c.output
         self.head = ForecastHead(head, d, c.horizon * c.in_channels * c.n_quantiles)
+        # With memory dropout, the samples without memory train a head of their own: the
+        # model then also forecasts well with its memory shut (chosen on validation).
+        self.solo_head: ForecastHead | None = None
+        if c.hops > 0 and c.memory_dropout > 0:
+            self.solo_head = ForecastHead(head, d, c.horizon * c.in_channels * c.n_quantiles)
         self.ar = ARHighway(c.ar_window, c.horizon) if c.ar_window > 0 else None
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
@@ -211,12 +233,16 @@ class MemNet(nn.Module):
             series = x  # (B, L, C)
         G = C // c.in_channels  # series per sample
 
-        u, attention, futures = self._read(series, time_features, observed)  # (B', d), (B', K, N)
+        read = self._read(series, time_features, observed)
+        u, attention, futures = read.u, read.attention, read.futures  # (B', d), (B', K, N)
         y = self.head(self.dropout(u))  # (B', H·C_in·Q)
         if futures is not None:
             r, g = futures  # (B', H·C_in) each
             y = y.reshape(y.shape[0], -1, c.n_quantiles)  # (B', H·C_in, Q); not len(y): export keeps B free
             y = ((1 - g).unsqueeze(-1) * y + (g * r).unsqueeze(-1)).flatten(1)
+        if self.solo_head is not None and (read.shut or read.keep is not None):
+            solo = self.solo_head(self.dropout(read.controller))  # (B', H·C_in·Q): no memory
+            y = solo if read.shut else torch.where(read.keep, y, solo)
         y = y.reshape(B, G, c.horizon, c.in_channels, c.n_quantiles)  # (B, G, H, C_in, Q)
         y = y.transpose(1, 2).reshape(B, c.horizon, C, c.n_quantiles)  # (B, H, C, Q)
         if self.ar is not None:
@@ -230,7 +256,7 @@ class MemNet(nn.Module):
 
     def _read(
         self, series: Tensor, time_features: Tensor | None, observed: Tensor | None = None
-    ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor] | None]:
+    ) -> Read:
         """Controller, hops and the futures read on ``series`` (B', L, C_in).
 
         ``observed`` (B', L) marks the steps a long memory really holds (None: all).
@@ -244,9 +270,10 @@ class MemNet(nn.Module):
             controller_input = torch.cat([query, time_features[:, -c.window :]], dim=-1)
         u = u_controller = self.controller(controller_input)  # (B', d)
         if c.hops == 0:
-            return u, u.new_zeros(u.shape[0], 0, 0), None
+            return Read(u, u.new_zeros(u.shape[0], 0, 0), None, u, None, False)
         if not torch.compiler.is_compiling() and not bool(self.memory_open):
-            return u, u.new_zeros(u.shape[0], c.hops, 0), None  # memory shut: the controller alone
+            # Memory shut: the controller alone.
+            return Read(u, u.new_zeros(u.shape[0], c.hops, 0), None, u, None, True)
 
         memory = build_memory(
             series,
@@ -303,11 +330,11 @@ class MemNet(nn.Module):
             keep = torch.rand(u.shape[0], 1, device=u.device) >= c.memory_dropout  # (B', 1)
             u = torch.where(keep, u, u_controller)
         if self.futures_read is None:
-            return u, attention, None
+            return Read(u, attention, None, u_controller, keep, False)
         r, g, _ = self.futures_read(
             scores, memory.future_mask, query, memory.keys, memory.futures, u
         )
-        return u, attention, (r, g if keep is None else g * keep)
+        return Read(u, attention, (r, g if keep is None else g * keep), u_controller, keep, False)
 
     def _address(
         self,
