@@ -1,4 +1,4 @@
-"""The standard evaluation protocols (design.md §5), one class a family.
+"""The standard evaluation protocols (experiments/README.md), one class a family.
 
 * :class:`WindowProtocol`: one long (multichannel) series with fixed row
   borders, evaluated at every test origin (stride 1) — ETT in the Informer and

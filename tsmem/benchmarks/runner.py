@@ -147,7 +147,7 @@ def _header(rerun: str, protocol, quick_mode: bool) -> str:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> None:
-    parser = argparse.ArgumentParser(prog=prog, description="Run tsmem's benchmarks on the standard protocols (design.md §5).")
+    parser = argparse.ArgumentParser(prog=prog, description="Run tsmem's benchmarks on the standard protocols (experiments/README.md).")
     parser.add_argument("benchmarks", nargs="+", choices=[*BENCHMARKS, "all"], help="which benchmarks")
     parser.add_argument("--models", nargs="+", help="a subset of the benchmark's models")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds for the neural models")

@@ -52,7 +52,7 @@ def n_slots(lookback: int, window: int, stride: int) -> int:
 
 @dataclass
 class MemNetConfig:
-    """Hyperparameters of `tsmem.nn.MemNet` (see design.md §2).
+    """Hyperparameters of `tsmem.nn.MemNet` (see docs/model.md).
 
     Options that do not apply to the chosen variant are ignored (for example
     ``learned_h`` unless ``hop_update="additive"``, or every memory option when

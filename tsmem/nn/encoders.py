@@ -1,7 +1,7 @@
 """Window encoders (memory slots) and the controller (query reader).
 
 A window encoder maps ``(B, N, w, C)`` windows to ``(B, N, d)`` slot embeddings,
-the ``Enc_A`` / ``Enc_C`` of design.md §2:
+the ``Enc_A`` / ``Enc_C`` of docs/model.md:
 
 - `LinearWindowEncoder`: a linear map of the flattened window, the analogue of the
   position encoding of End-to-End Memory Networks (Sukhbaatar et al. 2015).

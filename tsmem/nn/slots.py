@@ -1,6 +1,6 @@
 """Cutting a lookback into memory slots.
 
-Layout (design.md §2). For ``x`` (B, L, C), window ``w``, stride ``s``::
+Layout (docs/model.md, "Memory slots"). For ``x`` (B, L, C), window ``w``, stride ``s``::
 
     x[:, :L-w]                                   x[:, L-w:]
     |  ... M_3 ...|                              |  query Q  |

@@ -44,7 +44,7 @@ def sinusoidal_encoding(positions: Tensor, d_model: int, base: float = 10000.0) 
 
 
 class TemporalEncoding(nn.Module):
-    """Sum of the temporal encodings named in ``kinds``, one ``T`` of design.md §2.
+    """Sum of the temporal encodings named in ``kinds``, one ``T`` of docs/model.md.
 
     Parameters
     ----------
