@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -194,10 +197,49 @@ def test_trainer_options_and_callbacks_pass_through():
     assert model.n_epochs_ == 3
 
 
-def test_quiet_when_not_verbose(capfd):
+LIGHTNING_NOISE = ("Epoch", "GPU available", "litlogger", "Params", "limit_val_batches", "stopped")
+
+
+def test_quiet_when_not_verbose(capfd, caplog):
+    caplog.set_level("INFO")  # Lightning's messages are log records: pytest catches them here
     MemNetForecaster(**SMALL | {"max_epochs": 1}).fit(noisy_daily_cycle(200))
     captured = capfd.readouterr()
-    assert "Epoch" not in captured.out + captured.err and "GPU available" not in captured.out + captured.err
+    assert not any(noise in captured.out + captured.err + caplog.text for noise in LIGHTNING_NOISE)
+
+
+@pytest.mark.parametrize("verbose", [1, True])
+def test_verbose_shows_one_progress_bar_on_a_terminal_and_nothing_else(verbose, capfd, caplog, monkeypatch):
+    caplog.set_level("INFO")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    MemNetForecaster(**SMALL | {"max_epochs": 2, "patience": 0, "verbose": verbose}).fit(noisy_daily_cycle(200))
+    bar = terminal.getvalue()
+    assert "MemNet fit" in bar and "2/2" in bar and "val_loss=" in bar
+    captured = capfd.readouterr()
+    assert not any(noise in bar + captured.out + captured.err + caplog.text for noise in LIGHTNING_NOISE)
+
+
+def test_verbose_shows_no_bar_when_stderr_is_not_a_terminal(capfd):
+    MemNetForecaster(**SMALL | {"max_epochs": 1, "verbose": 1}).fit(noisy_daily_cycle(200))
+    captured = capfd.readouterr()
+    assert "MemNet fit" not in captured.out + captured.err
+
+
+def test_verbose_2_is_lightnings_own_output(capfd, caplog):
+    caplog.set_level("INFO")
+    MemNetForecaster(**SMALL | {"max_epochs": 1, "verbose": 2}).fit(noisy_daily_cycle(200))
+    assert "Epoch 0" in capfd.readouterr().out  # Lightning's own bars
+    assert "Params" in caplog.text and "`Trainer.fit` stopped" in caplog.text
+
+
+def test_an_unknown_verbose_level_is_a_clear_error():
+    with pytest.raises(ValueError, match="verbose must be 0"):
+        MemNetForecaster(**SMALL | {"verbose": 3}).fit(noisy_daily_cycle(200))
 
 
 def test_grid_search_over_hops_with_a_time_series_split():

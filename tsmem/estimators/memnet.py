@@ -38,7 +38,7 @@ from tsmem.estimators.base import BaseForecaster, Forecast
 from tsmem.estimators.memnet_defaults import Sizes, derive_sizes
 from tsmem.nn import MemNetConfig
 from tsmem.training.datamodule import MemNetDataModule
-from tsmem.training.fitting import fit_best
+from tsmem.training.fitting import fit_best, verbosity
 from tsmem.training.module import TRAINING_OPTIONS, MemNetModule
 from tsmem.training.quantiles import point_forecast
 
@@ -87,8 +87,10 @@ class MemNetForecaster(BaseForecaster):
     random_state : int or None
         Seeds weight initialisation and batch order: the same seed gives the same
         forecast on CPU.
-    verbose : bool, default True
-        Show Lightning's progress bar and messages.
+    verbose : int or bool, default 0
+        0 (or False): silent. 1 (or True): one progress bar per fit on stderr, with
+        the epoch and validation loss, shown only when stderr is a terminal. 2:
+        Lightning's own output (banner, model summary, per-epoch bars on stdout).
     trainer_kwargs : dict or None
         Passed to ``pl.Trainer`` (``accelerator``, ``devices``, ``strategy``,
         ``precision``, ``callbacks``, ``logger``...), overriding the defaults above;
@@ -161,7 +163,7 @@ class MemNetForecaster(BaseForecaster):
         val_size: int | float = 0.1,
         patience: int | None = None,
         random_state: int | None = None,
-        verbose: bool = True,
+        verbose: int | bool = 0,
         trainer_kwargs: dict[str, Any] | None = None,
     ) -> None:
         # scikit-learn stores every parameter as given; a loop cannot forget one of forty.
@@ -177,6 +179,7 @@ class MemNetForecaster(BaseForecaster):
                             ("max_epochs", 1), ("patience", 0)):
             if getattr(self, name) is not None:
                 check_scalar(getattr(self, name), name, numbers.Integral, min_val=least)
+        verbosity(self.verbose)  # 0, 1, 2, True or False, else a ValueError
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
             raise ValueError(
                 "trainer_kwargs must be a dict of pl.Trainer options, got "
