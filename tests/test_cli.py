@@ -288,6 +288,40 @@ def test_an_estimator_checkpoint_loads_back_and_into_lightning(tmp_path):
     )
 
 
+def test_test_and_predict_write_beside_the_checkpoints_run_and_say_where(run, predictions, capsys):
+    main(from_run("test", run))
+    written = run["dir"].resolve() / "test_metrics.json"
+    assert f"test: wrote {written}" in capsys.readouterr().out
+    assert written.is_file() and predictions.resolve() == run["dir"].resolve() / "predictions.csv"
+    # no version folder of their own, and the fit's config and metrics are untouched
+    assert [p.name for p in run["root"].glob("version_*")] == ["version_0"]
+    assert yaml.safe_load((run["dir"] / "config.yaml").read_text()) == yaml.safe_load(run["printed"].read_text())
+    assert "val_loss" in pd.read_csv(run["dir"] / "metrics.csv").columns
+
+
+def test_output_puts_the_results_in_a_folder_of_ones_choice(run, tmp_path, capsys):
+    main(from_run("predict", run, f"--output={tmp_path / 'forecasts'}"))
+    written = tmp_path / "forecasts" / "predictions.csv"
+    assert f"predict: wrote {written}" in capsys.readouterr().out
+    assert list(pd.read_csv(written, index_col=0).columns) == ["min_temperature"]
+
+
+def test_output_is_refused_for_fit(tmp_path, capsys):
+    argv = ["fit", "--config", str(MELBOURNE), f"--output={tmp_path}", f"--trainer.default_root_dir={tmp_path}"]
+    assert exit_code(argv) == 2
+    assert "error: --output is for test and predict" in capsys.readouterr().err
+
+
+def test_commands_show_no_lightning_banner_tip_or_summary(tmp_path, capfd, caplog):
+    caplog.set_level("INFO")  # Lightning's messages are log records: pytest catches them here
+    main(["fit", "--config", str(MELBOURNE), *TINY, "--trainer.fast_dev_run=1",
+          "--trainer.enable_model_summary=true", f"--trainer.default_root_dir={tmp_path}"])  # fmt: skip
+    captured = capfd.readouterr()
+    shown = captured.out + captured.err + caplog.text
+    for noise in ("GPU available", "litlogger", "Params", "stopped", "Seed set"):
+        assert noise not in shown
+
+
 # -- M4 protocol ------------------------------------------------------------------------------
 def test_m4_protocol_scores_on_the_original_scale(tmp_path):
     from tsmem.estimators import Naive2

@@ -12,12 +12,19 @@ Settings the two share are given once, under ``data``: ``lookback`` and
 ``n_channels`` and ``n_time_features`` are read off the loaded data when the
 classes are built (see :meth:`TsmemCLI.add_arguments_to_parser`).
 
-Every run gets its own folder, ``<trainer.default_root_dir>/version_<n>/``,
+Every ``fit`` gets its own folder, ``<trainer.default_root_dir>/version_<n>/``,
 holding ``config.yaml`` (the complete config of the run), ``metrics.csv``
 (CSV logger; TensorBoard events in ``tensorboard/`` when tensorboard is
-installed), ``checkpoints/`` (the best by ``val_loss`` and ``last.ckpt``),
-``test_metrics.json`` after ``test`` and ``predictions.csv`` after ``predict``
-(see :mod:`tsmem.training.callbacks`).
+installed) and ``checkpoints/`` (the best by ``val_loss`` and ``last.ckpt``).
+``test`` and ``predict`` from ``--ckpt_path`` write ``test_metrics.json`` and
+``predictions.csv`` (see :mod:`tsmem.training.callbacks`) into that checkpoint's
+run folder (the folder above its ``checkpoints/``), or into ``--output DIR``; they
+print the paths they wrote. Without a checkpoint they get a version folder of
+their own, like ``fit``.
+
+Lightning's info messages (banner, tips, model summary, "`Trainer.fit` stopped")
+are hidden for the duration of a command; its warnings and progress bar still show
+(``--trainer.enable_progress_bar false`` turns the bar off).
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -36,8 +45,9 @@ from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
 
 from tsmem.cli import COMMANDS
-from tsmem.training.callbacks import ForecastWriter, ProtocolMetrics
+from tsmem.training.callbacks import ForecastWriter, ProtocolMetrics, run_dir
 from tsmem.training.datamodule import MemNetDataModule
+from tsmem.training.fitting import lightning_info_hidden
 from tsmem.training.module import MemNetModule
 
 PROG = "tsmem"
@@ -105,6 +115,16 @@ class TsmemCLI(LightningCLI):
         parser.set_defaults({"early_stopping.monitor": "val_loss", "early_stopping.patience": 5})
         parser.add_lightning_class_args(ProtocolMetrics, "test_metrics")
         parser.add_lightning_class_args(ForecastWriter, "forecasts")
+        parser.add_argument(
+            "--output",
+            type=str | None,
+            default=None,
+            help="test and predict: the folder for test_metrics.json / predictions.csv "
+            "(default: the run folder of --ckpt_path, the one holding its checkpoints/)",
+        )
+
+    #: The subcommands that write their results beside the checkpoint's run.
+    WRITERS = ("test", "predict")
 
     def before_instantiate_classes(self) -> None:
         """Keep ``fast_dev_run`` from writing ``last.ckpt``; refuse a checkpoint for other sizes.
@@ -115,6 +135,11 @@ class TsmemCLI(LightningCLI):
         config = self._subcommand_config()
         if config.get("trainer", {}).get("fast_dev_run") and "checkpoint" in config:
             config.checkpoint.save_last = False
+        if config.get("output") and self.subcommand not in self.WRITERS:
+            self.exit_with_error(
+                f"--output is for test and predict; {self.subcommand} writes its run folder under "
+                "--trainer.default_root_dir."
+            )
         self._check_checkpoint_settings(config)
 
     def _subcommand_config(self) -> Any:
@@ -199,9 +224,38 @@ class TsmemCLI(LightningCLI):
 
     def before_test(self) -> None:
         self._check_weights_fit()
+        self._started = time.time()
 
     def before_predict(self) -> None:
         self._check_weights_fit()
+        self._started = time.time()
+
+    def after_test(self) -> None:
+        self._print_written(ProtocolMetrics)
+
+    def after_predict(self) -> None:
+        self._print_written(ForecastWriter)
+
+    def _print_written(self, kind: type) -> None:
+        """Say where the command's result file went (only a file this run wrote)."""
+        for callback in self.trainer.callbacks:
+            if isinstance(callback, kind):
+                path = run_dir(self.trainer) / callback.filename
+                if path.is_file() and path.stat().st_mtime >= self._started - 1:
+                    print(f"{self.subcommand}: wrote {path}")
+
+    def _output_dir(self) -> Path | None:
+        """Where ``test``/``predict`` write: ``--output``, else the run folder of ``--ckpt_path``."""
+        config = self._subcommand_config()
+        if self.subcommand not in self.WRITERS:
+            return None
+        if config.get("output"):
+            return Path(config["output"])
+        checkpoint = config.get("ckpt_path")
+        if not checkpoint or not os.path.isfile(checkpoint):
+            return None  # no run to write beside (or "best"/"last": Lightning's own lookup)
+        folder = Path(checkpoint).resolve().parent
+        return folder.parent if folder.name == "checkpoints" else folder
 
     def exit_with_error(self, message: str) -> None:
         """Stop like a parser error: the one-line usage, ``tsmem <subcommand>: error: ...``, exit 2."""
@@ -209,10 +263,26 @@ class TsmemCLI(LightningCLI):
         TsmemArgumentParser(prog=prog).error(message)
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
-        """The Trainer, with tsmem's loggers unless the config names its own."""
+        """The Trainer, with tsmem's loggers unless the config names its own.
+
+        ``test``/``predict`` into an existing run (:meth:`_output_dir`) log nothing
+        and save no config: the run already holds the config and metrics of its
+        fit, and the result files go beside them (``trainer.log_dir`` is then
+        ``default_root_dir``, where the callbacks write).
+        """
         config = self._subcommand_config().get("trainer", {})
-        if config.get("logger") in (None, True) and not config.get("fast_dev_run"):
-            kwargs["logger"] = default_loggers(config.get("default_root_dir") or os.getcwd())
+        output = self._output_dir()
+        if output is not None:
+            kwargs |= {"logger": False, "default_root_dir": str(output)}
+            self.save_config_callback = None
+        elif config.get("logger") in (None, True):
+            # fast_dev_run swaps any logger for a dummy: False spares Lightning's "logger=True
+            # will use CSVLogger" warning about its default, which would otherwise be built first.
+            kwargs["logger"] = (
+                False
+                if config.get("fast_dev_run")
+                else default_loggers(config.get("default_root_dir") or os.getcwd())
+            )
         return super().instantiate_trainer(**kwargs)
 
 
@@ -247,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> TsmemCLI:
     for callers in Python; ``tsmem.cli.main``, the console script, returns nothing.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    with warnings.catch_warnings():
+    # Lightning's info messages (banner, litlogger tip, summary) are hidden for this call only.
+    with warnings.catch_warnings(), lightning_info_hidden():
         for message in _QUIET:
             warnings.filterwarnings("ignore", message=message)
         return TsmemCLI(
