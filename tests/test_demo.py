@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import pytest
 
+from tsmem import demo
 from tsmem.cli import main
 
 
-def test_demo_backtests_every_model_and_writes_plots(tmp_path, capsys):
+@pytest.fixture
+def short_memnet_training(monkeypatch):
+    """The demo's models, with the memory network trained for 3 epochs: the plumbing is under
+    test here, not its accuracy (its default fit takes minutes on this machine)."""
+    models = demo.demo_models
+
+    def shorter(season_length: int, horizon: int) -> dict:
+        chosen = models(season_length, horizon)
+        chosen["MemNet"].set_params(max_epochs=3)
+        return chosen
+
+    monkeypatch.setattr(demo, "demo_models", shorter)
+
+
+def test_demo_backtests_every_model_and_writes_plots(tmp_path, capsys, short_memnet_training):
     main(["demo", "--windows", "2", "--plots", str(tmp_path)])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     for name in ("MemNet", "AutoARIMA+Fourier", "Theta", "SeasonalNaive", "Naive2", "Drift"):
         assert name in out
     assert "mase" in out
+    # progress on stderr, one aligned line per model on stdout
+    assert "[1/7] backtesting MemNet..." in captured.err and "[7/7] backtesting Drift..." in captured.err
+    lines = [line for line in out.splitlines() if " MAE " in line]
+    assert len(lines) == 7 and len({line.index(" MAE ") for line in lines}) == 1
     assert (tmp_path / "forecast.png").stat().st_size > 0 and (tmp_path / "attention.png").stat().st_size > 0
 
 
