@@ -126,6 +126,15 @@ class Panel:
     # -- back to pandas ------------------------------------------------------
     def future_index(self, horizon: int) -> list[pd.Index]:
         """The next ``horizon`` timestamps of every series."""
+        first = self.index[0]
+        if self.layout == "long" and len(self.index) > 1 and _one_fixed_step(self.index):
+            # One sum for all series: a date_range each costs ~40 µs, 0.4 s for 10,000.
+            unit = f"[{first.unit}]"
+            step = np.timedelta64(pd.Timedelta(first.freq)).astype(f"m8{unit}").astype(np.int64)
+            last = np.array([ix.asi8[-1] for ix in self.index])
+            stamps = (last[:, None] + step * np.arange(1, horizon + 1)).ravel().view(f"M8{unit}")
+            whole = pd.DatetimeIndex(stamps, name=first.name)
+            return [whole[i * horizon : (i + 1) * horizon] for i in range(len(self.index))]
         return [future_index(ix, horizon) for ix in self.index]
 
     def to_pandas(self) -> pd.Series | pd.DataFrame:
@@ -177,6 +186,21 @@ class Panel:
         if self.layout == "series" and not quantiles:
             return frame.iloc[:, 0].rename(self.name)
         return frame
+
+
+def _one_fixed_step(indexes: list[pd.Index]) -> bool:
+    """Whether every index is a time-zone-naive ``DatetimeIndex`` of one fixed step
+    (hours, minutes...: a ``Tick``), unit and name."""
+    first = indexes[0]
+    if not isinstance(first, pd.DatetimeIndex) or first.tz is not None:
+        return False
+    if not isinstance(first.freq, pd.offsets.Tick):
+        return False
+    return all(
+        isinstance(ix, pd.DatetimeIndex) and ix.freq == first.freq and ix.tz is None
+        and ix.unit == first.unit and ix.name == first.name
+        for ix in indexes
+    )
 
 
 def _concat_index(indexes: list[pd.Index]) -> pd.Index:
