@@ -468,14 +468,34 @@ def _on_dask(client: Any, tasks: list) -> Iterator[Any]:
 
     Straight to the client rather than through joblib's Dask backend: joblib 1.6 waits
     forever for a task whose worker died too often (``KilledWorker``), where
-    ``Future.result`` raises it, naming the task.
+    ``Future.result`` raises it, naming the task. The estimator whose method the tasks
+    call (with its fitted state and training data) goes to the workers once, not with
+    every task.
     """
-    futures = [client.submit(function, *args, pure=False, **kwargs) for function, args, kwargs in tasks]
+    shipped: dict[int, Any] = {}
+    futures = []
+    for function, args, kwargs in tasks:
+        owner = getattr(function, "__self__", None)
+        if owner is None:
+            futures.append(client.submit(function, *args, pure=False, **kwargs))
+            continue
+        if id(owner) not in shipped:  # a task, not scattered data: rebuilt if its workers die
+            shipped[id(owner)] = client.submit(_identity, owner, pure=False)
+        futures.append(client.submit(_call, shipped[id(owner)], function.__name__, *args, pure=False, **kwargs))
+    futures_owned = list(shipped.values())
     try:
         for future in futures:
             yield future.result()
     finally:
-        client.cancel(futures)
+        client.cancel(futures + futures_owned)
+
+
+def _call(owner: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(owner, method)(*args, **kwargs)
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 # -- what every fit and forecast checks ----------------------------------------------
