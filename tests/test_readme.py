@@ -24,3 +24,22 @@ def test_readme_quickstart_is_two_make_commands():
     assert commands == ["demo", "test"]
     makefile = (README.parent / "Makefile").read_text()
     assert "\ndemo:" in makefile and "\ntest:" in makefile
+
+
+def test_readme_demo_block_is_the_demos_output():
+    """The block is written by experiments/readme_demo.py from a real run: every demo model, aligned."""
+    from tsmem.demo import demo_models
+
+    text = README.read_text()
+    block = text.split("<!-- readme_demo:start -->", 1)[1].split("<!-- readme_demo:end -->", 1)[0]
+    output = re.search(r"```\n(.*?)```", block, flags=re.S).group(1)
+    names = list(demo_models(season_length=365, horizon=14))
+    lines = [line for line in output.splitlines() if re.match(r"^  \S+\s+MAE ", line)]
+    assert [line.split()[0] for line in lines] == names
+    assert len({line.index(" MAE ") for line in lines}) == 1  # one column, whatever the label
+    header = next(line for line in output.splitlines() if "seconds" in line)
+    assert header.split() == ["mae", "rmse", "smape", "mase", "seconds"]
+    table = {line.split()[0]: line.split() for line in output.splitlines()[output.splitlines().index(header) + 1 :]
+             if line.split() and line.split()[0] in names}  # fmt: skip
+    assert sorted(table) == sorted(names)
+    assert re.search(r"`tsmem demo` took \d+ s here", block)
