@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
         ["case", "data", "network input (S x L x C)", "horizon", "forward ms", "predict() ms",
          "predict / forward", "overhead ms"], rows,
     )
-    command = "OMP_NUM_THREADS=1 python " + " ".join(map(shlex.quote, ["experiments/bench_predict.py", *sys.argv[1:]]))
+    data_dir = f"TSMEM_DATA_DIR={os.environ['TSMEM_DATA_DIR']} " if os.environ.get("TSMEM_DATA_DIR") else ""
+    command = f"{data_dir}OMP_NUM_THREADS=1 python " + " ".join(map(shlex.quote, ["experiments/bench_predict.py", *sys.argv[1:]]))
     report = "\n".join([
         "# Prediction latency: `MemNetForecaster.predict()` vs the bare network forward", "",
         f"Command: `{command}` (commit {git_commit()}; torch {torch.__version__}, "

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         file.write(f"\n`{command}` (commit {git_commit()}, torch {torch.__version__}, "
                    f"train_step {args.train_step}, horizon {args.horizon}, lookback "
                    f"{model.config_.lookback}, context {model.config_.context_length}, "
-                   f"{model.config_.n_slots} slots)\n\n{table}\n")
+                   f"memory {model.config_.memory!r})\n\n{table}\n")
     print(f"wrote {path}")
 
 
