@@ -20,10 +20,11 @@ Regressors known in advance, such as Fourier terms of a long season, go in as
 
 >>> from tsmem.estimators import ARIMA, fourier_terms
 >>> days = pd.date_range("2024-01-01", periods=300, freq="D")
->>> cycle = pd.Series(10 + np.sin(2 * np.pi * np.arange(300) / 50), index=days)
+>>> noise = np.random.default_rng(0).normal(0, 0.1, 300)  # an exact cycle leaves the MLE no optimum
+>>> cycle = pd.Series(10 + np.sin(2 * np.pi * np.arange(300) / 50) + noise, index=days)
 >>> X = fourier_terms(days, period=50, n_terms=1)
 >>> result = backtest(ARIMA(order=(1, 0, 0), trend="c"), cycle, horizon=25, n_windows=2, X=X)
->>> float(result.metrics.loc["overall", "mae"]) < 0.01
+>>> float(result.metrics.loc["overall", "mae"]) < 0.1  # the noise's size: the cycle is forecast
 True
 """
 
