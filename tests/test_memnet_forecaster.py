@@ -283,3 +283,48 @@ def test_plots_draw(fitted):
     # one bar a window, as high as its weight averaged over the hops, earliest window first
     expected = explanation.groupby(["window_start", "window_end"]).weight.mean()
     np.testing.assert_allclose([bar.get_height() for bar in bars], expected.to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("version", ["missing", "1", 1.0, None, True, 0, [1]])
+def test_a_marked_file_without_a_valid_version_gets_a_clear_error(fitted, tmp_path, version):
+    path = tmp_path / "model.pt"
+    fitted.save(path)
+    artifact = torch.load(path, weights_only=True)
+    if version == "missing":
+        del artifact["version"]
+    else:
+        artifact["version"] = version
+    torch.save(artifact, path)
+    with pytest.raises(ValueError, match="no valid format version"):
+        MemNetForecaster.load(path)
+
+
+@pytest.mark.parametrize("damage", ["no params", "params not a dict", "no config", "bad weights", "no fit"])
+def test_a_marked_file_with_damaged_content_gets_a_clear_error(fitted, tmp_path, damage):
+    path = tmp_path / "model.pt"
+    fitted.save(path)
+    artifact = torch.load(path, weights_only=True)
+    if damage == "no params":
+        del artifact["params"]
+    elif damage == "params not a dict":
+        artifact["params"] = [1, 2]
+    elif damage == "no config":
+        del artifact["config"]
+    elif damage == "bad weights":
+        artifact["state_dict"] = {name: torch.zeros(1) for name in artifact["state_dict"]}
+    else:
+        del artifact["fit"]
+    torch.save(artifact, path)
+    with pytest.raises(ValueError, match="content is damaged"):
+        MemNetForecaster.load(path)
+
+
+def test_save_to_no_file_or_a_directory_gets_a_clear_error(fitted, tmp_path):
+    for path in ["", "   ", str(tmp_path / "sub" / "..")]:
+        with pytest.raises(ValueError, match="names no file"):
+            fitted.save(path)
+    with pytest.raises(ValueError, match="is a directory"):
+        fitted.save(tmp_path)
+    with pytest.raises(TypeError, match="path must be a str"):
+        fitted.save(3)
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -90,19 +90,37 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Fitted]:
         ) from error
     if not isinstance(artifact, dict) or artifact.get("format") != FORMAT:
         raise ValueError(f"{path} is not a MemNetForecaster file (it holds no '{FORMAT}' marker).")
-    if artifact["version"] > VERSION:
-        raise ValueError(f"{path} was written by a newer tsmem (format {artifact['version']}); upgrade tsmem.")
-    params = artifact["params"]
-    training = {name: params[name] for name in TRAINING_OPTIONS if name in params}
-    module = MemNetModule(**artifact["config"], **training)
-    module.load_state_dict(artifact["state_dict"])
-    fitted = Fitted(
-        module.eval(),
-        _scaler_from_plain(artifact["scaler"]),
-        _panel_from_plain(artifact["history"]),
-        artifact["fit"]["best_val_loss"],
-        artifact["fit"]["n_epochs"],
-    )
+    version = artifact.get("version")
+    # bool is an int to Python, but no writer ever stored one
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(
+            f"{path} has the MemNetForecaster marker but no valid format version "
+            f"(found {version!r}, expected an integer from 1 to {VERSION}): the file is corrupted "
+            "or was not written by MemNetForecaster.save."
+        )
+    if version > VERSION:
+        raise ValueError(f"{path} was written by a newer tsmem (format {version}); upgrade tsmem.")
+    try:
+        params = artifact["params"]
+        if not isinstance(params, dict) or not all(isinstance(name, str) for name in params):
+            raise TypeError("'params' is not a dictionary of named options")
+        training = {name: params[name] for name in TRAINING_OPTIONS if name in params}
+        module = MemNetModule(**artifact["config"], **training)
+        module.load_state_dict(artifact["state_dict"])
+        fitted = Fitted(
+            module.eval(),
+            _scaler_from_plain(artifact["scaler"]),
+            _panel_from_plain(artifact["history"]),
+            artifact["fit"]["best_val_loss"],
+            artifact["fit"]["n_epochs"],
+        )
+    except (KeyError, TypeError, AttributeError, RuntimeError, ValueError) as error:
+        # A missing entry, a value of the wrong type or weights of the wrong shape: the file is
+        # not what save() wrote, and the parts' own messages point inside tsmem.
+        raise ValueError(
+            f"{path} has the MemNetForecaster marker but its content is damaged "
+            f"({type(error).__name__}: {error}); save the model again with MemNetForecaster.save."
+        ) from error
     return params, fitted
 
 
@@ -298,7 +316,15 @@ def _best_score(checkpoint: dict[str, Any]) -> float | None:
 
 def _atomic_save(obj: Any, path: str | os.PathLike[str]) -> None:
     """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}.")
     target = Path(path)
+    if not str(path).strip() or target.name in ("", ".", ".."):
+        raise ValueError(f"path {str(path)!r} names no file; pass a file path such as 'model.pt'.")
+    if target.is_dir():
+        raise ValueError(
+            f"{target} is a directory; pass a file path inside it, such as {target / 'model.pt'}."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
