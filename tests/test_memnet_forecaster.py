@@ -328,3 +328,25 @@ def test_save_to_no_file_or_a_directory_gets_a_clear_error(fitted, tmp_path):
     with pytest.raises(TypeError, match="path must be a str"):
         fitted.save(3)
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_huge_horizon_is_refused_not_rolled_forward_for_hours(fitted):
+    from tsmem.estimators.memnet import MAX_ROLL_BLOCKS
+
+    cap = MAX_ROLL_BLOCKS * fitted.horizon
+    assert len(fitted.predict(horizon=cap)) == cap
+    for horizon in (cap + 1, 10**6, 10**12):
+        with pytest.raises(ValueError, match=f"at most {cap} steps"):
+            fitted.predict(horizon=horizon)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("learning_rate", float("inf")), ("learning_rate", float("nan")), ("weight_decay", float("nan")),
+     ("weight_decay", float("inf")), ("huber_delta", float("nan")), ("huber_delta", float("inf"))],
+)
+def test_non_finite_training_options_are_refused_before_training(option, value):
+    model = MemNetForecaster(**{**SMALL, option: value})
+    with pytest.raises(ValueError, match=f"{option}={value} must be a finite number"):
+        model.fit(noisy_daily_cycle(200))
+    assert not hasattr(model, "module_")

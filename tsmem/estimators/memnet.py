@@ -49,6 +49,10 @@ DATA_OPTIONS = ("lookback", "horizon", "batch_size", "scaling", "train_step")
 SIZED_FROM_DATA = ("lookback", "window", "stride")
 #: Network sizes read off the data in fit, not parameters.
 DERIVED = ("n_channels", "n_time_features")
+#: Most horizon blocks one predict() rolls forward: ``predict(horizon=h)`` allows
+#: ``h <= MAX_ROLL_BLOCKS * horizon``. Beyond that a forecast is the model fed its own output
+#: hundreds of times (errors compound), and a huge ``h`` would loop for hours.
+MAX_ROLL_BLOCKS = 100
 
 
 class MemNetForecaster(BaseForecaster):
@@ -100,9 +104,10 @@ class MemNetForecaster(BaseForecaster):
     -----
     ``predict(horizon=h)`` with ``h`` beyond the trained ``horizon`` rolls forward:
     the forecast is fed back as input, ``horizon`` steps at a time (errors compound;
-    refit with a longer horizon for better long forecasts). With ``quantiles`` set,
-    the point forecast is the median quantile, and ``predict(quantiles=...)`` may ask
-    for any subset of the trained levels.
+    refit with a longer horizon for better long forecasts), at most ``MAX_ROLL_BLOCKS``
+    (100) blocks: ``h`` above 100 times the trained ``horizon`` is a ``ValueError``.
+    With ``quantiles`` set, the point forecast is the median quantile, and
+    ``predict(quantiles=...)`` may ask for any subset of the trained levels.
     """
 
     supports_quantiles: ClassVar[bool] = True
@@ -259,6 +264,12 @@ class MemNetForecaster(BaseForecaster):
         return "calendar" in tuple(self.temporal_encoding)
 
     # -- predict ----------------------------------------------------------------------
+    def _max_horizon(self) -> int:
+        """``MAX_ROLL_BLOCKS`` blocks of the trained horizon (the one of ``set_params``
+        before a fit): predict rolls forward one block per network pass."""
+        config = getattr(self, "config_", None)
+        return MAX_ROLL_BLOCKS * (config.horizon if config is not None else self.horizon)
+
     def _predict(
         self, history: Panel, horizon: int, exog: list[np.ndarray] | None, quantiles: tuple[float, ...]
     ) -> Forecast:

@@ -41,6 +41,17 @@ from tsmem.training.quantiles import point_forecast
 LR_SCHEDULES = ("cosine", "onecycle", "none")
 
 
+def _check_finite(value: Any, name: str, **bounds: Any) -> None:
+    """``check_scalar`` for a real option that must also be finite.
+
+    ``check_scalar`` compares with its bounds, and every comparison with NaN is false, so
+    NaN (and inf with no upper bound) would pass and train to NaN forecasts.
+    """
+    check_scalar(value, name, numbers.Real, **bounds)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}={value!r} must be a finite number (the default is a good start).")
+
+
 class MemNetModule(pl.LightningModule):
     """Train, validate and predict with a `MemNet`.
 
@@ -135,8 +146,9 @@ class MemNetModule(pl.LightningModule):
         config = MemNetConfig(**{k: v for k, v in self.hparams.items() if k in fields})
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {LR_SCHEDULES}.")
-        check_scalar(learning_rate, "learning_rate", numbers.Real, min_val=0, include_boundaries="neither")
-        check_scalar(weight_decay, "weight_decay", numbers.Real, min_val=0)
+        _check_finite(learning_rate, "learning_rate", min_val=0, include_boundaries="neither")
+        _check_finite(weight_decay, "weight_decay", min_val=0)
+        _check_finite(huber_delta, "huber_delta", min_val=0, include_boundaries="neither")
         check_scalar(warmup_steps, "warmup_steps", numbers.Integral, min_val=0)
         check_scalar(linear_start_epochs, "linear_start_epochs", numbers.Integral, min_val=0)
         check_scalar(memory_warmup_epochs, "memory_warmup_epochs", numbers.Integral, min_val=0)
