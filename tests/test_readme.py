@@ -43,3 +43,9 @@ def test_readme_demo_block_is_the_demos_output():
              if line.split() and line.split()[0] in names}  # fmt: skip
     assert sorted(table) == sorted(names)
     assert re.search(r"`tsmem demo` took \d+ s here", block)
+
+
+def test_readme_timings_are_written_by_the_script():
+    block = README.read_text().split("<!-- readme_timings:start -->", 1)[1].split("<!-- readme_timings:end -->")[0]
+    assert block.startswith("\n| job | time |")
+    assert "`make demo`, once set up" in block and "Measured once each by `python experiments/readme_demo.py`" in block
