@@ -306,6 +306,22 @@ def test_output_puts_the_results_in_a_folder_of_ones_choice(run, tmp_path, capsy
     assert list(pd.read_csv(written, index_col=0).columns) == ["min_temperature"]
 
 
+def test_progress_bars_go_to_stderr_and_stdout_holds_the_results(run, tmp_path, capfd):
+    main(from_run("predict", run, "--trainer.enable_progress_bar=true", f"--output={tmp_path}"))
+    captured = capfd.readouterr()
+    assert "Predicting" in captured.err and "Predicting" not in captured.out
+    assert captured.out.strip() == f"predict: wrote {tmp_path / 'predictions.csv'}"
+
+
+def test_fit_says_where_its_run_went(tmp_path, capsys):
+    main(["fit", "--config", str(MELBOURNE), *TINY, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2",
+          "--trainer.limit_val_batches=1", "--trainer.log_every_n_steps=1",
+          f"--trainer.default_root_dir={tmp_path}"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert out.startswith(f"fit: wrote {tmp_path / 'version_0'}\n")
+    assert str(tmp_path / "version_0" / "checkpoints" / "last.ckpt") in out
+
+
 def test_output_is_refused_for_fit(tmp_path, capsys):
     argv = ["fit", "--config", str(MELBOURNE), f"--output={tmp_path}", f"--trainer.default_root_dir={tmp_path}"]
     assert exit_code(argv) == 2

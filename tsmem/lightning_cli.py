@@ -15,7 +15,8 @@ classes are built (see :meth:`TsmemCLI.add_arguments_to_parser`).
 Every ``fit`` gets its own folder, ``<trainer.default_root_dir>/version_<n>/``,
 holding ``config.yaml`` (the complete config of the run), ``metrics.csv``
 (CSV logger; TensorBoard events in ``tensorboard/`` when tensorboard is
-installed) and ``checkpoints/`` (the best by ``val_loss`` and ``last.ckpt``).
+installed) and ``checkpoints/`` (the best by ``val_loss`` and ``last.ckpt``);
+``fit`` prints the folder and the checkpoints' paths.
 ``test`` and ``predict`` from ``--ckpt_path`` write ``test_metrics.json`` and
 ``predictions.csv`` (see :mod:`tsmem.training.callbacks`) into that checkpoint's
 run folder (the folder above its ``checkpoints/``), or into ``--output DIR``; they
@@ -23,12 +24,14 @@ print the paths they wrote. Without a checkpoint they get a version folder of
 their own, like ``fit``.
 
 Lightning's info messages (banner, tips, model summary, "`Trainer.fit` stopped")
-are hidden for the duration of a command; its warnings and progress bar still show
-(``--trainer.enable_progress_bar false`` turns the bar off).
+are hidden for the duration of a command; its warnings show, and its progress
+bars go to stderr (``--trainer.enable_progress_bar false`` turns them off), so
+stdout carries only results: the test table and the paths written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -40,7 +43,7 @@ from typing import Any
 
 import torch
 from pytorch_lightning import Trainer
-from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
+from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
 
@@ -65,6 +68,34 @@ _QUIET = (
     # `args` always holds the command line here (the console script passes sys.argv[1:]).
     r"LightningCLI's args parameter is intended to run from within Python",
 )
+
+
+class StderrProgressBar(TQDMProgressBar):
+    """Lightning's tqdm progress bars, on stderr instead of stdout.
+
+    Lightning builds each bar with ``file=sys.stdout``, read when the bar is made:
+    pointing ``sys.stdout`` at stderr for that moment is all it takes.
+    """
+
+    def init_sanity_tqdm(self) -> Any:
+        return _on_stderr(super().init_sanity_tqdm)
+
+    def init_train_tqdm(self) -> Any:
+        return _on_stderr(super().init_train_tqdm)
+
+    def init_validation_tqdm(self) -> Any:
+        return _on_stderr(super().init_validation_tqdm)
+
+    def init_test_tqdm(self) -> Any:
+        return _on_stderr(super().init_test_tqdm)
+
+    def init_predict_tqdm(self) -> Any:
+        return _on_stderr(super().init_predict_tqdm)
+
+
+def _on_stderr(make: Any) -> Any:
+    with contextlib.redirect_stdout(sys.stderr):
+        return make()
 
 
 class TsmemArgumentParser(LightningArgumentParser):
@@ -230,6 +261,14 @@ class TsmemCLI(LightningCLI):
         self._check_weights_fit()
         self._started = time.time()
 
+    def after_fit(self) -> None:
+        """Say where the run went: its folder and the checkpoints written."""
+        if self.trainer.fast_dev_run:
+            return  # nothing written
+        checkpoint = self.trainer.checkpoint_callback
+        paths = [getattr(checkpoint, name, "") for name in ("best_model_path", "last_model_path")]
+        print(f"fit: wrote {run_dir(self.trainer)}" + "".join(f"\n  {p}" for p in paths if p))
+
     def after_test(self) -> None:
         self._print_written(ProtocolMetrics)
 
@@ -283,7 +322,14 @@ class TsmemCLI(LightningCLI):
                 if config.get("fast_dev_run")
                 else default_loggers(config.get("default_root_dir") or os.getcwd())
             )
-        return super().instantiate_trainer(**kwargs)
+        trainer = super().instantiate_trainer(**kwargs)
+        # Lightning's own bar (type exactly TQDMProgressBar), same settings, on stderr.
+        for i, callback in enumerate(trainer.callbacks):
+            if type(callback) is TQDMProgressBar:
+                trainer.callbacks[i] = StderrProgressBar(
+                    callback.refresh_rate, callback.process_position, getattr(callback, "_leave", False)
+                )
+        return trainer
 
 
 def _read_checkpoint(path: str | None) -> dict[str, Any]:
