@@ -107,7 +107,8 @@ def test_new_history_forecast_equals_statsmodels_apply():
     y = hourly(simulate((1, 0, 1), (1, 1, 0, 8), [0.6, 0.2, -0.4, 1.0], 300, 4) + 50)
     model = ARIMA(order=(1, 0, 1), seasonal_order=(1, 1, 0, 8), trend="c").fit(y.iloc[:200])
     state = model.states_[0]
-    fitted = statsmodels_model(y.iloc[:200].to_numpy(), state).filter(state.params)
+    # params_ is in the data's units (the state is in those of the series divided by its scale)
+    fitted = statsmodels_model(y.iloc[:200].to_numpy(), state).filter(model.params_.iloc[0].to_numpy())
     for end in (250, 300):
         expected = fitted.apply(y.iloc[:end].to_numpy()).forecast(12)
         ours = model.predict(horizon=12, y=y.iloc[:end])
@@ -126,7 +127,7 @@ def test_predict_origins_equals_a_forecast_from_each_origin():
     origins = np.arange(300, 381)
     paths = model.predict_origins(y, horizon=20, origins=origins, X=x)
     assert paths.shape == (81, 20)
-    fitted = statsmodels_model(y[:300], state, x[:300]).filter(state.params)
+    fitted = statsmodels_model(y[:300], state, x[:300]).filter(model.params_.iloc[0].to_numpy())
     for i in (0, 37, 80):
         o = origins[i]
         expected = fitted.apply(y[:o], exog=x[:o]).forecast(20, exog=x[o : o + 20])
@@ -314,3 +315,33 @@ def test_root_check_per_factor_or_expanded_as_r():
     fit = fit_css(y, orders)
     assert fit.ok and fit.coef[0] < -0.79  # -0.81: beyond what R's rule allows at m = 24
     assert not fit_css(y, orders, expanded_roots=True).ok
+
+
+class FittedAsGiven(ARIMA):
+    """ARIMA fitted to the series itself, not divided by its largest |value|."""
+
+    rescale_always = False
+
+
+def regression_series() -> tuple[pd.Series, pd.DataFrame]:
+    x = np.random.default_rng(3).normal(size=(300, 1))
+    y = hourly(simulate((1, 1, 1), (0, 0, 0, 0), [0.5, 0.3, 1.0], 300, 3) + 3.0 * x[:, 0] + 20)
+    return y, pd.DataFrame(x, index=y.index)
+
+
+def test_reported_parameters_and_aicc_are_in_the_data_units():
+    y, X = regression_series()
+    # CSS is least squares: fitted divided by max|y| or as given, the same fit to rounding
+    rescaled = ARIMA(order=(1, 1, 1), trend="c", method="css").fit(y, X=X)
+    assert rescaled.scales_[0] == pytest.approx(np.abs(y).max())
+    given = FittedAsGiven(order=(1, 1, 1), trend="c", method="css").fit(y, X=X)
+    assert given.scales_[0] == 1.0
+    pd.testing.assert_frame_equal(rescaled.params_, given.params_, rtol=1e-9)
+    assert rescaled.models_["aicc"].iloc[0] == pytest.approx(given.models_["aicc"].iloc[0], rel=1e-9)
+    # Exact likelihood: c·y gets c·intercept, c·β, c²·σ², the same AR/MA, and log c more per step
+    base = ARIMA(order=(1, 1, 1), trend="c").fit(y, X=X)
+    scaled = ARIMA(order=(1, 1, 1), trend="c").fit(1000 * y, X=X)
+    ratio = scaled.params_.iloc[0] / base.params_.iloc[0]
+    np.testing.assert_allclose(ratio[["intercept", "x1", "ar.L1", "ma.L1", "sigma2"]], [1e3, 1e3, 1, 1, 1e6], rtol=1e-8)
+    shift = scaled.models_["aicc"].iloc[0] - base.models_["aicc"].iloc[0]
+    assert shift == pytest.approx(2 * (len(y) - 1) * np.log(1000), rel=1e-9)  # n - d observations

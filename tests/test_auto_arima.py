@@ -215,3 +215,13 @@ def test_bad_parameters_are_refused_at_fit():
 def test_module_examples_run():
     failures, tried = doctest.testmod(auto_module, verbose=False)
     assert tried > 0 and failures == 0
+
+
+def test_forecasts_and_reports_scale_with_the_data():
+    y = np.cumsum(np.random.default_rng(2).normal(0.3, 1.0, 120)) + 50
+    base = AutoARIMA().fit(series(y))
+    for factor in (1e-9, 3.7e6):
+        scaled = AutoARIMA().fit(series(factor * y))
+        assert scaled.order_ == base.order_
+        np.testing.assert_allclose(scaled.predict(horizon=6).to_numpy() / factor, base.predict(horizon=6).to_numpy(), rtol=1e-6)
+        np.testing.assert_allclose(scaled.params_.iloc[0]["sigma2"] / factor**2, base.params_.iloc[0]["sigma2"], rtol=1e-6)

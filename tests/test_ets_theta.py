@@ -58,10 +58,9 @@ def test_ets_new_history_runs_the_fitted_model(passengers):
     np.testing.assert_allclose(
         model.predict(horizon=6, y=passengers.iloc[:-24]).to_numpy(), model.predict(horizon=6).to_numpy()
     )
-    state = model.states_[0]
     expected = (
         ETSModel(passengers.iloc[:-12].reset_index(drop=True), error="mul", trend="add", seasonal="mul", seasonal_periods=12)
-        .smooth(state.params)
+        .smooth(model.params_.iloc[0].to_numpy())  # in the data's units (states_: divided by scales_)
         .forecast(6)
     )
     np.testing.assert_allclose(model.predict(horizon=6, y=passengers.iloc[:-12]).to_numpy(), expected, rtol=1e-10)
@@ -88,7 +87,8 @@ def test_ets_time_budget_and_fallback_warn(monkeypatch, passengers):
     monkeypatch.setattr(ETS, "_fit_config", lambda *args, **kwargs: None)
     with pytest.warns(FitWarning, match="forecasting the last value"):
         model = ETS().fit(passengers)
-    np.testing.assert_array_equal(model.predict(horizon=2).to_numpy(), passengers.iloc[-1])
+    # the last value, to rounding: the series is fitted divided by its largest value
+    np.testing.assert_allclose(model.predict(horizon=2).to_numpy(), passengers.iloc[-1], rtol=1e-15)
 
 
 def test_ets_constant_series_and_long_seasons():
@@ -208,3 +208,29 @@ def test_a_very_short_series_does_not_break_a_batch(cls):
     assert len(forecast) == 6 and np.isfinite(forecast[["y", "y_q0.1", "y_q0.9"]].to_numpy()).all()
     short = forecast.loc[forecast.unique_id == "short", "y"].to_numpy()
     assert np.all((short > 0) & (short < 10))  # within reach of the data, not an extrapolated blow-up
+
+
+@pytest.mark.parametrize("model", ["AAA", "MAM"])
+def test_ets_reports_are_in_the_data_units(passengers, model):
+    base = ETS(season_length=12, model=model, damped=False).fit(passengers)
+    scaled = ETS(season_length=12, model=model, damped=False).fit(passengers * 1e6)
+    names = base.params_.columns
+    # initial level and trend, and additive seasonal states scale; smoothing and M's seasonal ratios do not
+    in_units = [n in ("initial_level", "initial_trend") or n.startswith("initial_seasonal") and model == "AAA" for n in names]
+    factors = np.where(in_units, 1e6, 1.0)
+    np.testing.assert_allclose(scaled.params_.iloc[0], base.params_.iloc[0] * factors, rtol=1e-6, atol=1e-12)
+    assert base.params_.iloc[0]["initial_level"] == pytest.approx(passengers.iloc[:12].mean(), rel=0.2)
+    shift = scaled.models_["aicc"].iloc[0] - base.models_["aicc"].iloc[0]
+    assert shift == pytest.approx(2 * len(passengers) * np.log(1e6), rel=1e-9)
+    # the params_ run the fitted model on the data itself
+    expected = ETSModel(
+        passengers.reset_index(drop=True), error=model[0].replace("A", "add").replace("M", "mul"), trend="add",
+        seasonal=model[2].replace("A", "add").replace("M", "mul"), seasonal_periods=12,
+    ).smooth(base.params_.iloc[0].to_numpy()).forecast(4)
+    np.testing.assert_allclose(base.predict(horizon=4).to_numpy(), expected, rtol=1e-9)
+
+
+def test_a_constant_series_reports_its_value():
+    model = ETS().fit(pd.Series(np.full(20, 7.5e-7)))
+    assert model.models_["value"].iloc[0] == 7.5e-7
+    assert model.params_.iloc[0].isna().all() or model.params_.shape[1] == 0

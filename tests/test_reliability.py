@@ -204,14 +204,15 @@ def test_values_beyond_float_range_get_a_clear_error():
         Naive().fit(monthly(scale=1e305))
 
 
-def test_predict_origins_of_a_rescaled_series_is_exact_or_refused():
+def test_predict_origins_of_a_rescaled_series_is_exact():
     y = monthly(60, scale=1e-9)
     naive = Naive().fit(y[:40])
     np.testing.assert_allclose(naive.predict_origins(y, 3, [40, 50])[1], [y.iloc[49]] * 3, rtol=1e-12)
     arima = ARIMA(order=(1, 0, 0), trend="c").fit(y[:40])
     assert arima.scales_[0] != 1.0
-    with pytest.raises(ValueError, match="fitted rescaled"):
-        arima.predict_origins(y, 3, [40, 50])
+    paths = arima.predict_origins(y, 3, [40, 50])
+    for path, origin in zip(paths, [40, 50], strict=True):
+        np.testing.assert_allclose(path, arima.predict(3, y=y[:origin]).to_numpy(), rtol=1e-10)
 
 
 def test_an_isolated_spike_gets_a_fit_warning():

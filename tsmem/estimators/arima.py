@@ -190,6 +190,7 @@ class SarimaxForecaster(LocalForecaster):
 
     supports_exog: ClassVar[bool] = True
     supports_quantiles: ClassVar[bool] = True
+    rescale_always: ClassVar[bool] = True
 
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         # The state-space matrices are small (k ≲ 100): multithreaded BLAS only adds
@@ -197,6 +198,8 @@ class SarimaxForecaster(LocalForecaster):
         with threadpool_limits(limits=1):
             super()._fit(panel, exog)
         index = labels_index(series_labels(panel))
+        lengths = [len(values) for values in panel.values for _ in range(panel.n_channels)]
+        fits = list(zip(self.states_, self.scales_, lengths, strict=True))
         self.models_ = pd.DataFrame(
             [
                 {
@@ -204,18 +207,15 @@ class SarimaxForecaster(LocalForecaster):
                     "seasonal_order": s.seasonal_order,
                     "trend": s.trend,
                     "method": s.method,
-                    "aicc": s.aicc,
+                    "aicc": _aicc_in_data_units(s, scale, n),
                     **s.extra,
                     "notes": "; ".join(s.notes),
                 }
-                for s in self.states_
+                for s, scale, n in fits
             ],
             index=index,
         )
-        self.params_ = pd.DataFrame(
-            [dict(zip(s.param_names, s.params, strict=True)) if s.params is not None else {} for s in self.states_],
-            index=index,
-        )
+        self.params_ = pd.DataFrame([_params_in_data_units(s, scale) for s, scale, _ in fits], index=index)
         warn_about_notes(type(self).__name__, panel, [s.notes for s in self.states_])
 
     def _predict(
@@ -273,7 +273,8 @@ class SarimaxForecaster(LocalForecaster):
         >>> bool(np.allclose(paths[0], model.predict(horizon=5, y=y[:150]).to_numpy()))
         True
         """
-        values, origins = self._origins_input(y, origins)
+        values, origins = self._origins_input(y, origins, rescaled=True)
+        scale = self.scales_[0]  # the state is in the fitted series' divided units
         x = None
         if self.n_exog_:
             if X is None:
@@ -281,7 +282,34 @@ class SarimaxForecaster(LocalForecaster):
             x = np.asarray(X, dtype=float).reshape(len(X), -1)
             if len(x) < origins.max() + horizon:
                 raise ValueError(f"X has {len(x)} rows; it must cover max(origins) + horizon = {origins.max() + horizon}.")
-        return forecast_origins(self.states_[0], values, x, origins, int(horizon))
+        return forecast_origins(self.states_[0], values / scale, x, origins, int(horizon)) * scale
+
+
+def _params_in_data_units(state: ArimaState, scale: float) -> dict[str, float]:
+    """SARIMAX's parameters of a series fitted divided by ``scale``, in the series' units.
+
+    AR and MA coefficients are scale-free; σ² scales with ``scale²``; the constant, the
+    drift and the regressors' coefficients (the regressors are not divided) with ``scale``.
+    """
+    if state.params is None:
+        return {}
+    scale = float(scale)  # a float product: σ² of a series near 1e300 is inf, not a warning
+    factors = {"sigma2": scale * scale}
+    return {
+        name: float(value) * (1.0 if name.startswith(("ar.", "ma.")) else factors.get(name, scale))
+        for name, value in zip(state.param_names, state.params, strict=True)
+    }
+
+
+def _aicc_in_data_units(state: ArimaState, scale: float, n: int) -> float:
+    """The AICc of a series of ``n`` steps fitted divided by ``scale``, as fitted to the series itself.
+
+    Both the exact and the CSS likelihood are Gaussian in the ``n - d - D·m`` differenced
+    observations, so dividing them by ``scale`` adds ``(n - d - D·m)·log scale`` to the
+    log-likelihood and nothing else: the AICc moves by twice that.
+    """
+    used = n - state.order[1] - state.seasonal_order[1] * state.seasonal_order[3]
+    return float(state.aicc + 2 * used * np.log(scale))
 
 
 def _check_orders(order: Any, seasonal_order: Any) -> None:
@@ -335,12 +363,16 @@ class ARIMA(SarimaxForecaster):
     Attributes
     ----------
     states_ : list of ArimaState
-        One fitted state per series and channel.
+        One fitted state per series and channel, for the series divided by its
+        largest ``|value|`` (``scales_``): fitted so, ``c · y`` is fitted on the
+        same numbers as ``y`` and forecast in proportion.
     models_ : pd.DataFrame
         One row per series (and channel): order, seasonal order, trend, method,
-        AICc, seconds, and the notes of the ``FitWarning`` (empty when none).
+        AICc (of the data itself), seconds, and the notes of the ``FitWarning``
+        (empty when none).
     params_ : pd.DataFrame
-        SARIMAX's parameters, one row per series (and channel).
+        SARIMAX's parameters, one row per series (and channel), in the data's
+        units: ``SARIMAX(y, X, ...).filter(params_.iloc[i])`` reproduces the forecasts.
 
     Notes
     -----

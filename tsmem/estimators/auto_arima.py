@@ -75,6 +75,7 @@ from tsmem.estimators.sarimax_state import (
     ArimaState,
     deterministic_state,
     fit_ml,
+    is_flat,
     simplest_state,
     state_from_css,
 )
@@ -105,8 +106,8 @@ def kpss_ndiffs(x: np.ndarray, alpha: float = 0.05, max_d: int = 2) -> int:
     >>> kpss_ndiffs(rng.normal(size=300)), kpss_ndiffs(np.cumsum(rng.normal(size=300)))
     (0, 1)
     """
-    d = 0
-    while d < max_d and len(x) > 3 and np.ptp(x) > 0:
+    d, reference = 0, x
+    while d < max_d and len(x) > 3 and not is_flat(x, reference):
         with quiet_statsmodels():  # p-values outside the table's range warn
             p_value = kpss(x, regression="c", nlags=max(int(3 * np.sqrt(len(x)) / 13), 1))[1]
         if p_value >= alpha:
@@ -122,7 +123,7 @@ def seasonal_strength(x: np.ndarray, m: int) -> float:
     0 for no seasonality, near 1 for a dominant one (Wang, Smith & Hyndman 2006);
     0 when the series has no more than two seasons.
     """
-    if m < 2 or len(x) <= 2 * m or np.ptp(x) == 0:
+    if m < 2 or len(x) <= 2 * m or is_flat(x, x):
         return 0.0
     fit = STL(x, period=m, seasonal=11 if m > 3 else 7).fit()
     remainder, seasonal = fit.resid, fit.seasonal
@@ -269,7 +270,8 @@ class AutoARIMA(SarimaxForecaster):
         for constant series), AICc, models tried, seconds, and the notes of the
         ``FitWarning`` (empty when none).
     params_ : pd.DataFrame
-        SARIMAX's parameters per series.
+        SARIMAX's parameters per series, in the data's units (``states_`` holds them
+        for each series divided by its largest ``|value|``, ``scales_``).
 
     Notes
     -----
@@ -372,7 +374,7 @@ class AutoARIMA(SarimaxForecaster):
         d = self.d if self.d is not None else kpss_ndiffs(diff(tested, 0, D, m), max_d=self.max_d)
         d = min(d, max(n - D * m - 3, 0))  # keep three differenced values (very short series)
         allow_constant = self.allow_constant and d + D <= 1
-        if np.ptp(diff(y, d, D, m)) == 0 and x is None:
+        if is_flat(diff(y, d, D, m), y) and x is None:
             return deterministic_state(y, Orders(0, d, 0, 0, D, 0, m, allow_constant), None)
 
         limits = self._limits(n, m)
@@ -473,11 +475,11 @@ def _state(orders: Orders, params, names, aicc: float, x, notes) -> ArimaState:
 
 def _nsdiffs(x: np.ndarray, m: int, max_D: int) -> int:
     """Seasonal differences by the seasonal-strength heuristic (R's ``nsdiffs(test="seas")``)."""
-    D = 0
+    D, reference = 0, x
     while D < max_D and len(x) > 2 * m and seasonal_strength(x, m) > SEASONAL_STRENGTH_THRESHOLD:
         D += 1
         x = diff(x, 0, 1, m)
-        if np.ptp(x) == 0:
+        if is_flat(x, reference):
             break
     return D
 

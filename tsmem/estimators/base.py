@@ -305,8 +305,10 @@ class LocalForecaster(BaseForecaster):
     of two that brings it near 1, exactly, and its forecasts are multiplied back:
     optimisers' tolerances are absolute, so they fail at such scales. ``scales_``
     holds the divisor of each fitted series and channel (1.0 for most), and the
-    fitted state (``states_``, ``params_``) is in those units. Models with
-    ``rescale_always`` divide every series by its largest ``|value|``.
+    fitted state (``states_``) is in those units. Models with ``rescale_always``
+    (ARIMA, AutoARIMA, ETS) divide every series by its largest ``|value|``, so ``y``
+    and ``c · y`` are fitted on the same numbers and forecast in proportion; their
+    reports (``params_``, ``models_``) are converted back to the data's units.
     """
 
     #: True for models with no learned state (naive rules): any new history works.

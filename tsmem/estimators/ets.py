@@ -138,6 +138,11 @@ class ETS(LocalForecaster):
         Per series: the chosen model (``"ETS(M,Ad,M)"``), method (``"ets"``;
         ``"fallback"``; ``"constant"``), AICc, candidates fitted, seconds, and the
         notes of the ``FitWarning`` (empty when none).
+    params_ : pd.DataFrame
+        Per series: statsmodels ``ETSModel``'s parameters (smoothing, damping and,
+        when estimated, the initial states), in the data's units. ``states_`` holds
+        them for the series divided by ``scales_`` (every series is fitted so, which
+        makes the fit the same at every scale).
 
     Notes
     -----
@@ -164,6 +169,7 @@ class ETS(LocalForecaster):
     """
 
     supports_quantiles = True
+    rescale_always = True
 
     def __init__(
         self,
@@ -214,19 +220,27 @@ class ETS(LocalForecaster):
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         with threadpool_limits(limits=1):
             super()._fit(panel, exog)
+        # The states are in the units of each series divided by its scale (LocalForecaster);
+        # the reports below are in the data's units.
+        columns = [values[:, c] for values in panel.values for c in range(panel.n_channels)]
+        fits = list(zip(self.states_, self.scales_, columns, strict=True))
+        index = labels_index(series_labels(panel))
         self.models_ = pd.DataFrame(
             [
                 {
                     "model": str(s.config) if s.config else None,
                     "method": s.method,
-                    "aicc": s.aicc,
+                    # ETS's likelihood over n steps gains n·log(scale) when they are divided
+                    "aicc": s.aicc + 2 * len(y) * np.log(scale),
                     **s.extra,
+                    **({"value": s.extra["value"] * scale} if "value" in s.extra else {}),
                     "notes": "; ".join(s.notes),
                 }
-                for s in self.states_
+                for s, scale, y in fits
             ],
-            index=labels_index(series_labels(panel)),
+            index=index,
         )
+        self.params_ = pd.DataFrame([_params_in_data_units(s, y, scale) for s, scale, y in fits], index=index)
         warn_about_notes(type(self).__name__, panel, [s.notes for s in self.states_])
 
     def candidates(self, y: np.ndarray) -> Iterator[EtsConfig]:
@@ -346,3 +360,26 @@ class ETS(LocalForecaster):
                 return point, np.quantile(paths, levels, axis=1).T
             sd = np.sqrt(np.asarray(prediction.forecast_variance, dtype=float))
             return point, point[:, None] + sd[:, None] * norm.ppf(levels)[None, :]
+
+
+def _params_in_data_units(state: EtsState, y: np.ndarray, scale: float) -> dict[str, float]:
+    """``ETSModel``'s parameters of series ``y`` fitted divided by ``scale``, in ``y``'s units.
+
+    Smoothing and damping parameters are scale-free; the initial level, and the initial
+    trend and seasonal states when additive, scale with ``scale`` (multiplicative ones are
+    ratios).
+    """
+    if state.params is None:
+        return {}
+    config = state.config
+    names = config.model(y / scale, state.m, state.initialization).param_names
+
+    def factor(name: str) -> float:
+        additive = (
+            name == "initial_level"
+            or name == "initial_trend" and config.trend == "A"
+            or name.startswith("initial_seasonal") and config.season == "A"
+        )
+        return scale if additive else 1.0
+
+    return {name: float(value) * factor(name) for name, value in zip(names, state.params, strict=True)}

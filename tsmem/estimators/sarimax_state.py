@@ -206,6 +206,16 @@ def _admissible(model: SARIMAX, params: np.ndarray) -> bool:
 # -- building states ------------------------------------------------------------------------
 
 
+def is_flat(x: np.ndarray, reference: np.ndarray) -> bool:
+    """Whether ``x`` (``reference`` differenced) is constant up to rounding.
+
+    Series are fitted divided by their largest ``|value|`` (``LocalForecaster.rescale_always``),
+    which rounds each value by up to half an ulp: the differences of an exactly linear or
+    seasonal series then vary by a few ulps of ``max|reference|``, never by 64.
+    """
+    return bool(np.ptp(x) <= 64 * np.finfo(float).eps * np.max(np.abs(reference), initial=0.0))
+
+
 def deterministic_state(y: np.ndarray, orders: Orders, x: np.ndarray | None) -> ArimaState:
     """σ² = 0: ``y`` differenced by ``orders`` is the constant ``drift`` (a constant series: d = D = 0)."""
     drift = float(diff(y, orders.d, orders.D, orders.m)[0])
@@ -219,7 +229,7 @@ def simplest_state(y: np.ndarray, orders: Orders, x: np.ndarray | None, notes: S
     it cannot fail to fit, and its forecasts are naive-like.
     """
     simple = Orders(0, orders.d, 0, 0, orders.D, 0, orders.m, orders.constant and orders.d + orders.D <= 1)
-    if np.ptp(diff(y, simple.d, simple.D, simple.m)) == 0:
+    if is_flat(diff(y, simple.d, simple.D, simple.m), y):
         return deterministic_state(y, simple, x)
     fit = fit_css(y, simple, x)
     note = f"fell back to {simple} (least squares)"
