@@ -340,6 +340,13 @@ def test_a_huge_horizon_is_refused_not_rolled_forward_for_hours(fitted):
             fitted.predict(horizon=horizon)
 
 
+@pytest.mark.parametrize("val_size", [float("nan"), float("inf"), 1.0, -0.1, -3, "10"])
+def test_a_bad_val_size_is_refused_before_training(val_size):
+    model = MemNetForecaster(**{**SMALL, "val_size": val_size})
+    with pytest.raises((ValueError, TypeError), match="val_size"):
+        model.fit(noisy_daily_cycle(200))
+
+
 @pytest.mark.parametrize(
     ("option", "value"),
     [("learning_rate", float("inf")), ("learning_rate", float("nan")), ("weight_decay", float("nan")),

@@ -184,6 +184,14 @@ class MemNetForecaster(BaseForecaster):
                             ("max_epochs", 1), ("patience", 0)):
             if getattr(self, name) is not None:
                 check_scalar(getattr(self, name), name, numbers.Integral, min_val=least)
+        if isinstance(self.val_size, float):
+            if not 0 <= self.val_size < 1:  # NaN too, which fails every comparison
+                raise ValueError(
+                    f"val_size={self.val_size!r}: a float is the fraction of every series held out, "
+                    "in [0, 1); pass an int for a number of steps."
+                )
+        elif self.val_size is not None:
+            check_scalar(self.val_size, "val_size", numbers.Integral, min_val=0)
         verbosity(self.verbose)  # 0, 1, 2, True or False, else a ValueError
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
             raise ValueError(
