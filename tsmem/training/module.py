@@ -246,7 +246,14 @@ class MemNetModule(pl.LightningModule):
         """Keep the memory open only if it scored better on this validation epoch."""
         if self.config.hops == 0 or not self._memory_count:
             return
-        means = {k: v / self._memory_count for k, v in self._memory_scores.items()}
+        # Under DDP every rank scored its own share of the windows: sum over ranks, so all
+        # ranks make the same open/shut choice from the whole validation set.
+        totals = torch.stack([self._memory_scores[True], self._memory_scores[False]])  # (2, 3)
+        count = torch.tensor(float(self._memory_count), device=totals.device)
+        if self.trainer.world_size > 1:
+            totals = self.trainer.strategy.reduce(totals, reduce_op="sum")
+            count = self.trainer.strategy.reduce(count, reduce_op="sum")
+        means = {True: totals[0] / count, False: totals[1] / count}
         is_open = bool(means[True][0] <= means[False][0])
         self.net.memory_open.fill_(is_open)
         loss, mse, mae = means[is_open]
