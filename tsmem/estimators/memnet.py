@@ -296,7 +296,7 @@ class MemNetForecaster(BaseForecaster):
         while sum(s.shape[1] for s in steps) < horizon:  # roll forward: feed the forecast back
             point = point_forecast(steps[-1], trained)
             values = [np.concatenate([v, p]) for v, p in zip(values, point, strict=True)]
-            index = [ix.append(future_index(ix, self.horizon)) for ix in index]
+            index = [ix.append(future_index(ix, self.config_.horizon)) for ix in index]
             steps.append(self._forecast_block(values, index))
         forecast = scaler.inverse_transform(np.concatenate(steps, axis=1)[:, :horizon])
         if not trained:
