@@ -511,3 +511,32 @@ def test_a_checkpoint_for_other_channels_is_a_clear_error(run, tmp_path, capsys)
     error = capsys.readouterr().err
     assert "does not fit the network these settings build" in error
     assert "size mismatch" in error
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "corrupted", "malicious", "model file"])
+def test_an_unreadable_checkpoint_is_one_error_line(tmp_path, capsys, kind):
+    import pickle
+
+    marker = tmp_path / "ran"
+    path = tmp_path / "model.ckpt"
+    if kind == "directory":
+        path = tmp_path
+    elif kind == "corrupted":
+        path.write_bytes(b"not a checkpoint")
+    elif kind == "malicious":
+        class Payload:
+            def __reduce__(self):
+                return (os.system, (f"touch {marker}",))
+        path.write_bytes(pickle.dumps(Payload()))
+    elif kind == "model file":
+        torch.save({"format": "tsmem.MemNetForecaster", "version": 1}, path)
+    expected = {"missing": "does not exist", "directory": "is a directory", "corrupted": "can read",
+                "malicious": "never loaded", "model file": "MemNetForecaster.load"}[kind]
+    for command in ("test", "predict"):
+        with pytest.raises(SystemExit) as stop:
+            lightning_main([command, "--ckpt_path", str(path), "--data.dataset", "air_passengers"])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith(f"tsmem {command}: error: --ckpt_path") and expected in err[-1]
+        assert "Traceback" not in "\n".join(err)
+    assert not marker.exists()  # the malicious file's code never ran

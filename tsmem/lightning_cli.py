@@ -185,7 +185,10 @@ class TsmemCLI(LightningCLI):
         network's sizes depend on them: a different value would otherwise end in a
         state-dict size-mismatch traceback from deep inside torch.
         """
-        trained = _read_checkpoint(config.get("ckpt_path")).get("hyper_parameters", {})
+        try:
+            trained = _read_checkpoint(config.get("ckpt_path")).get("hyper_parameters", {})
+        except CheckpointError as error:
+            self.exit_with_error(str(error))
         data = config.get("data", {})
         clashes = [
             f"data.{name}={data[name]} (the checkpoint was trained with {trained[name]})"
@@ -332,11 +335,61 @@ class TsmemCLI(LightningCLI):
         return trainer
 
 
+class CheckpointError(ValueError):
+    """``--ckpt_path`` names no readable Lightning checkpoint (said in one line)."""
+
+
+def _refuse_unreadable_checkpoint(args: list[str]) -> None:
+    """Exit with one ``error:`` line (code 2) if ``--ckpt_path`` names no readable checkpoint.
+
+    LightningCLI reads the checkpoint's hyperparameters while it parses, before any of
+    its hooks run, and a bad file would end in a traceback from ``torch.load``; so the
+    path on the command line is checked first, with the same reader the hooks use.
+    """
+    paths = [b for a, b in zip(args, args[1:], strict=False) if a == "--ckpt_path"]
+    paths += [a.split("=", 1)[1] for a in args if a.startswith("--ckpt_path=")]
+    for path in paths:
+        try:
+            _read_checkpoint(path)
+        except CheckpointError as error:
+            command = args[0] if args else ""
+            print(f"usage: {PROG} {command} [options]\n{PROG} {command}: error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+
 def _read_checkpoint(path: str | None) -> dict[str, Any]:
-    """The checkpoint at ``path`` (tensors and plain values only), or {} without one."""
-    if not path or not os.path.isfile(path):
+    """The checkpoint at ``path`` (tensors and plain values only), or {} without one.
+
+    Raises :class:`CheckpointError` naming the problem for a missing file, a directory, a
+    file torch cannot read with ``weights_only=True`` (corrupted, not a checkpoint, or one
+    that would run code: such files are never unpickled) and a ``.tsmem`` model file.
+    """
+    if not path:
         return {}
-    return torch.load(path, weights_only=True, map_location="cpu")
+    if not os.path.exists(path):
+        raise CheckpointError(f"--ckpt_path {path} does not exist; give the path of a .ckpt file.")
+    if not os.path.isfile(path):
+        raise CheckpointError(f"--ckpt_path {path} is a directory; give a .ckpt file inside it.")
+    try:
+        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:  # noqa: BLE001 - torch raises many kinds for unreadable files
+        raise CheckpointError(
+            f"--ckpt_path {path} is not a checkpoint tsmem can read ({type(error).__name__}): it is "
+            "damaged, not a torch file, or it holds objects that would run code, which are never "
+            "loaded. Use a .ckpt written by `tsmem fit` or MemNetForecaster.to_checkpoint."
+        ) from None
+    if isinstance(checkpoint, dict) and checkpoint.get("format") == "tsmem.MemNetForecaster":
+        raise CheckpointError(
+            f"--ckpt_path {path} is a MemNetForecaster model file (written by save()), not a Lightning "
+            "checkpoint: load it with MemNetForecaster.load(path), or write a checkpoint with "
+            "model.to_checkpoint('model.ckpt')."
+        )
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise CheckpointError(
+            f"--ckpt_path {path} holds no Lightning checkpoint (no state_dict); use a .ckpt written by "
+            "`tsmem fit` or MemNetForecaster.to_checkpoint."
+        )
+    return checkpoint
 
 
 def default_loggers(root: str | os.PathLike[str]) -> list[Logger]:
@@ -363,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> TsmemCLI:
     for callers in Python; ``tsmem.cli.main``, the console script, returns nothing.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    _refuse_unreadable_checkpoint(args)
     # Lightning's info messages (banner, litlogger tip, summary) are hidden for this call only.
     with warnings.catch_warnings(), lightning_info_hidden():
         for message in _QUIET:
