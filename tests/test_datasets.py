@@ -144,12 +144,10 @@ def test_missing_file_error_lists_every_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError) as caught:
         load_dataset("m4_hourly", data_dir=tmp_path)
     message = str(caught.value)
-    for relpath in (
-        "m4/Hourly-train.csv.gz",
-        "m4/Hourly-test.csv.gz",
-        "m4/m4_series_info_hourly_weekly.csv",
-    ):
+    for relpath in ("m4/Hourly-train.csv.gz", "m4/Hourly-test.csv.gz"):
         assert str(tmp_path / relpath) in message
+    # The series table ships inside tsmem: never reported missing.
+    assert "m4_series_info_hourly_weekly" not in message
     assert "Mcompetitions/M4-methods" in message
 
 

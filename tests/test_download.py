@@ -24,7 +24,7 @@ from tsmem.datasets import DownloadError, download_dataset, list_datasets, load_
 from tsmem.datasets.__main__ import main
 from tsmem.datasets.download import url_of
 from tsmem.datasets.files import _name_variants
-from tsmem.datasets.provenance import _DOWNLOADS, _NOT_DOWNLOADABLE
+from tsmem.datasets.provenance import _DOWNLOADS, _NOT_DOWNLOADABLE, _SHIPPED
 from tsmem.datasets.registry import dataset_info
 
 ILI = "autoformer/national_illness.csv"
@@ -162,16 +162,17 @@ def test_downloading_can_be_turned_off(monkeypatch, server, tmp_path):
         load_dataset("ili", data_dir=tmp_path, download="yes")
 
 
-def test_a_file_without_a_url_is_reported_not_invented(monkeypatch, server, tmp_path):
+def test_a_file_without_a_url_ships_with_tsmem_and_none_is_invented(monkeypatch, server, tmp_path):
     (tmp_path / "m4").mkdir()
     for name in ("Hourly-train.csv", "Hourly-test.csv"):
         (tmp_path / "m4" / name).write_text("present\n")  # only their presence matters here
-    with pytest.raises(FileNotFoundError) as caught:
-        download_dataset("m4_hourly", tmp_path)
-    message = str(caught.value)
-    assert "m4/m4_series_info_hourly_weekly.csv" in message and "no public URL" in message
-    assert "These files cannot be downloaded" in message and "Hourly-train" not in message
-    assert server.requests == []
+    paths = download_dataset("m4_hourly", tmp_path)
+    (info,) = [p for p in paths if p.name == "m4_series_info_hourly_weekly.csv"]
+    assert info.parent != tmp_path / "m4" and info.read_text().startswith("M4id,SP,start_timestamp")
+    assert server.requests == []  # nothing fetched: no URL was made up for it
+    # A copy in the data directory wins over the shipped one.
+    (tmp_path / "m4" / "m4_series_info_hourly_weekly.csv").write_text("mine\n")
+    assert tmp_path / "m4" / "m4_series_info_hourly_weekly.csv" in download_dataset("m4_hourly", tmp_path)
 
 
 # ---------------------------------------------------------------------------
@@ -200,8 +201,9 @@ def test_module_command_downloads_and_reports(monkeypatch, server, tmp_path, cap
 def test_every_benchmark_file_has_a_pinned_url_or_a_reason(monkeypatch, name):
     monkeypatch.delenv("TSMEM_DATA_URL")
     for relpath in dataset_info(name).files:
-        assert (relpath in _DOWNLOADS) != (relpath in _NOT_DOWNLOADABLE), relpath
-        if relpath in _NOT_DOWNLOADABLE:
+        sources = [relpath in _DOWNLOADS, relpath in _NOT_DOWNLOADABLE, relpath in _SHIPPED]
+        assert sum(sources) == 1, relpath  # a URL, a reason, or a copy inside tsmem
+        if relpath not in _DOWNLOADS:
             continue
         remote = _DOWNLOADS[relpath]
         assert remote.saved_as in _name_variants(relpath)  # where load_dataset looks

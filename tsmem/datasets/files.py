@@ -19,7 +19,7 @@ import pandas as pd
 
 from tsmem.datasets.download import DOWNLOAD_ENV, download_enabled, fetch, url_of
 from tsmem.datasets.info import DatasetInfo
-from tsmem.datasets.provenance import _DOWNLOADS, _NOT_DOWNLOADABLE, _UPSTREAM
+from tsmem.datasets.provenance import _DOWNLOADS, _NOT_DOWNLOADABLE, _SHIPPED, _UPSTREAM
 from tsmem.datasets.registry import _Entry, _entry
 
 DATA_DIR_ENV = "TSMEM_DATA_DIR"
@@ -53,10 +53,14 @@ def _name_variants(relpath: str) -> list[str]:
 
 
 def _find(info: DatasetInfo, root: Path) -> dict[str, Path | None]:
-    """Each registered file's path under ``root`` (either compression), or None if absent."""
+    """Each registered file's path under ``root`` (either compression), else the copy shipped
+    inside tsmem (``_SHIPPED``), or None if absent."""
     found: dict[str, Path | None] = {}
     for relpath in info.files:
         existing = [root / name for name in _name_variants(relpath) if (root / name).is_file()]
+        if not existing and relpath in _SHIPPED:
+            shipped = importlib.resources.files(_BUNDLED_PACKAGE).joinpath(_SHIPPED[relpath])
+            existing = [Path(str(shipped))] if shipped.is_file() else []
         found[relpath] = existing[0] if existing else None
     return found
 
