@@ -513,6 +513,7 @@ def test_a_checkpoint_for_other_channels_is_a_clear_error(run, tmp_path, capsys)
     assert "size mismatch" in error
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # torch's note on the hostile file
 @pytest.mark.parametrize("kind", ["missing", "directory", "corrupted", "malicious", "model file"])
 def test_an_unreadable_checkpoint_is_one_error_line(tmp_path, capsys, kind):
     import pickle

@@ -59,8 +59,10 @@ because they need a saved model and the ``export`` extra;
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,15 +124,17 @@ def export(forecaster: MemNetForecaster, path: str | Path, format: str = "onnx")
     batch = torch.export.Dim("batch", min=1)
     dynamic_shapes = {name: {0: batch} for name in names}
     if format == "torch":
-        program = torch.export.export(graph, example, dynamic_shapes=dynamic_shapes)
+        with _exporter_notes_hidden():
+            program = torch.export.export(graph, example, dynamic_shapes=dynamic_shapes)
         torch.export.save(program, path, extra_files={f"{METADATA_KEY}.json": metadata})
         return str(path)
     onnx = _require("onnx", "export(format='onnx')")
     _require("onnxscript", "export(format='onnx')")  # the dynamo exporter's translator
-    torch.onnx.export(
-        graph, example, path, input_names=names, output_names=["forecast"], dynamic_shapes=dynamic_shapes,
-        dynamo=True, external_data=False, verbose=False,
-    )
+    with _exporter_notes_hidden():
+        torch.onnx.export(
+            graph, example, path, input_names=names, output_names=["forecast"],
+            dynamic_shapes=dynamic_shapes, dynamo=True, external_data=False, verbose=False,
+        )
     model = onnx.load(path)
     onnx.helper.set_model_props(model, {METADATA_KEY: metadata})
     onnx.save(model, path)
@@ -211,3 +215,13 @@ def _require(name: str, needed_by: str) -> Any:
             f"{needed_by} needs the {name!r} package: pip install \"tsmem[export]\" "
             "(onnx, onnxscript, onnxruntime)."
         ) from error
+
+
+@contextlib.contextmanager
+def _exporter_notes_hidden():
+    """Hide two notes of torch's exporters that do not concern the exported model: the GRU's
+    cached ``_flat_weights`` list, and that every input shares the one ``batch`` axis name."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"The tensor attributes .*_flat_weights")
+        warnings.filterwarnings("ignore", message=r"# The axis name: batch will not be used")
+        yield
