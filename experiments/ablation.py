@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="a subset of the protocol's horizons")
     parser.add_argument("--factors", nargs="+", default=None, choices=sorted(FACTORS),
                         help="only these factors (the base always runs)")
+    parser.add_argument("--max-slots", type=int, default=None,
+                        help="slots every variant reads (default: the network's own)")
+    parser.add_argument("--train-step", type=int, default=None,
+                        help="steps between training windows (default: the protocol's)")
+    parser.add_argument("--allow-dirty", action="store_true", help="see experiments/benchmark.py")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
@@ -109,13 +114,18 @@ def main(argv: list[str] | None = None) -> None:
     protocol = protocol_for(args.dataset, args.quick, args.n_series, args.data_dir)
     if args.horizons:
         protocol = replace(protocol, horizons=tuple(args.horizons))
+    if args.train_step:
+        protocol = replace(protocol, neural=replace(protocol.neural, train_step=args.train_step))
+    if args.max_slots:
+        BASE["max_slots"] = args.max_slots  # every variant is the base with one factor changed
     folder = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
     folder.mkdir(parents=True, exist_ok=True)
     # "memory": the ablation of the second memory design (the first one's tables keep their names).
     stem = f"ablation_memory_{args.dataset}" + ("_quick" if args.quick else "")
     csv_path = folder / f"{stem}.csv"
     command = "python experiments/ablation.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
-    run_cells(protocol, variants(args.factors), protocol.horizons, args.seeds, csv_path, desc=stem, command=command)
+    run_cells(protocol, variants(args.factors), protocol.horizons, args.seeds, csv_path, desc=stem,
+              command=command, allow_dirty=args.allow_dirty)
     results = pd.read_csv(csv_path)
     text = "\n".join([
         f"# Ablation on {protocol.name}", "", __doc__.split("\n\n")[1], "",
