@@ -22,7 +22,8 @@ each of the last ``--origins`` yearly origins, 12-month forecasts.
 
 **Timings**: fit seconds of the long-season cases the tests check for accuracy.
 
-Writes ``experiments/results/statistical_<dataset>[_quick].md`` and ``.csv``
+Writes ``experiments/results/statistical_<dataset>.md`` and ``.csv`` (``--quick``: the
+git-ignored ``runs/experiments/``; ``--results DIR``: DIR)
 (plus per-series scores for M4), with the command and the git commit.
 
 Usage::
@@ -52,6 +53,7 @@ import pandas as pd
 import statsmodels
 from sklearn.base import clone
 
+from tsmem.benchmarks.outputs import results_dir
 from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.datasets import load_dataset, split_borders
 from tsmem.estimators import ETS, AutoARIMA, FitWarning, Naive2, SeasonalNaive, Theta
@@ -502,7 +504,11 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", help="M4 models to run (Naive2 always runs)")
     parser.add_argument("--origins", type=int, default=6, help="yearly origins per classic monthly series")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _autoarima)")
+    parser.add_argument("--results", help="folder for the .md/.csv files (default experiments/results; "
+                        "with --quick the git-ignored runs/experiments)")
     args = parser.parse_args()
+    global RESULTS  # every writer below uses it: --quick runs go to the scratch folder
+    RESULTS = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
     os.environ.setdefault("TSMEM_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     provenance()  # stamp the commit now, before a long run
