@@ -37,6 +37,10 @@ from tsmem.benchmarks.zoo import ModelSpec
 BASE = {"futures": True, "memory": "history", "noop_start": True, "addressing": "pearson",
         "hop_update": "gated", "output": "linear", "hops": 2}
 
+#: A level that forces another setting: slots confined to the lookback cannot hold a long
+#: horizon's future, so "memory=lookback" reads none (compare it with "futures=False").
+COUPLED = {("memory", "lookback"): {"futures": False}}
+
 #: factor -> the levels compared (the base level first)
 FACTORS = {
     "futures": [True, False],
@@ -57,7 +61,8 @@ def variants(factors: list[str] | None = None) -> dict[str, ModelSpec]:
             continue
         for level in levels[1:]:
             name = f"{factor}={'none' if level == () else level}"
-            specs[name] = ModelSpec(name, "neural", BASE | {factor: level}, f"base with {factor} = {level}")
+            params = BASE | {factor: level} | COUPLED.get((factor, level), {})
+            specs[name] = ModelSpec(name, "neural", params, f"base with {factor} = {level}")
     return specs
 
 
