@@ -35,6 +35,7 @@ from tsmem.data.scaling import PanelScaler
 from tsmem.data.seasonality import dominant_period
 from tsmem.estimators import memnet_io
 from tsmem.estimators.base import BaseForecaster, Forecast
+from tsmem.estimators.memnet_covariates import Covariates, least_squares_effect
 from tsmem.estimators.memnet_defaults import Sizes, derive_sizes
 from tsmem.nn import MemNetConfig
 from tsmem.training.datamodule import MemNetDataModule
@@ -43,12 +44,15 @@ from tsmem.training.module import TRAINING_OPTIONS, MemNetModule
 from tsmem.training.quantiles import point_forecast
 
 #: Parameters passed on to the DataModule (windowing and scaling).
-DATA_OPTIONS = ("lookback", "horizon", "batch_size", "scaling", "train_step")
+DATA_OPTIONS = (
+    "lookback", "horizon", "batch_size", "scaling", "train_step", "past_covariates",
+    "future_covariates",
+)
 #: Shared options whose estimator default is None: sized from the data in fit
 #: (:mod:`tsmem.estimators.memnet_defaults`), else as given.
 SIZED_FROM_DATA = ("lookback", "window", "stride")
 #: Network sizes read off the data in fit, not parameters.
-DERIVED = ("n_channels", "n_time_features")
+DERIVED = ("n_channels", "n_time_features", "n_covariates", "n_future_covariates", "n_static")
 #: Most horizon blocks one predict() rolls forward: ``predict(horizon=h)`` allows
 #: ``h <= MAX_ROLL_BLOCKS * horizon``. Beyond that a forecast is the model fed its own output
 #: hundreds of times (errors compound), and a huge ``h`` would loop for hours.
@@ -63,6 +67,13 @@ class MemNetForecaster(BaseForecaster):
     lookback, horizon, batch_size, scaling, train_step
         Windowing and scaling: see :class:`tsmem.training.MemNetDataModule` (the same
         defaults).
+    past_covariates, future_covariates
+        Which columns of ``fit``'s ``X`` are covariates observed only up to the forecast
+        origin (``past_covariates``: read with the history, in the query and the memory
+        slots) and which are known over the horizon too (``future_covariates``: read with
+        the history and over the forecast steps, so ``predict`` needs them there).
+        ``future_covariates=None`` makes every column of ``X`` not in ``past_covariates``
+        future-known: ``X`` as ``ARIMA`` takes it works unchanged. See Notes.
     window ... dropout
         The network: every field of :class:`tsmem.nn.MemNetConfig` but ``n_channels`` and
         ``n_time_features``, which are read off the data (calendar features are computed
@@ -108,9 +119,26 @@ class MemNetForecaster(BaseForecaster):
     (100) blocks: ``h`` above 100 times the trained ``horizon`` is a ``ValueError``.
     With ``quantiles`` set, the point forecast is the median quantile, and
     ``predict(quantiles=...)`` may ask for any subset of the trained levels.
+
+    **Covariates.** ``fit(y, X=None, static=None)``: ``X`` is laid out like ``y`` and
+    aligned on its timestamps as for ``ARIMA`` (a frame indexed by time; for many series
+    a long frame ``unique_id, ds, <covariates>``), ``static`` has one numeric row per
+    series (a frame indexed by ``unique_id``; a Series for one series) and enters as a
+    learned vector added to the query. One ``X`` holds both kinds, and the parameters
+    above say which are future-known, because that is a property of the variable
+    (a calendar is known ahead, a sensor reading is not), not of the call.
+    ``predict(horizon, X=...)`` needs the future-known covariates at the forecast
+    steps — the trained ``horizon`` of them at least, even for a shorter forecast — and,
+    with a new history ``y``, every covariate at ``y``'s timestamps; missing rows, NaN
+    and misaligned timestamps are a ``ValueError`` naming the series and timestamps.
+    Covariates are standardised with the training rows' statistics (kept for predict and
+    saved with the model). With past covariates a forecast cannot roll beyond the
+    trained ``horizon`` (they are unknown there). ``export`` and ``to_checkpoint`` do not
+    carry covariates yet and refuse such a model.
     """
 
     supports_quantiles: ClassVar[bool] = True
+    supports_exog: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -121,6 +149,8 @@ class MemNetForecaster(BaseForecaster):
         batch_size: int = 64,
         scaling: Literal["standard", "minmax", "none"] = "standard",
         train_step: int = 1,
+        past_covariates: list[str] | None = None,
+        future_covariates: list[str] | None = None,
         # The network (MemNetConfig, without the data-derived n_channels, n_time_features).
         window: int | None = None,
         stride: int | None = None,
@@ -177,6 +207,48 @@ class MemNetForecaster(BaseForecaster):
                 setattr(self, name, value)
 
     # -- fit ------------------------------------------------------------------------
+    def fit(self, y: Any, X: pd.DataFrame | None = None, static: Any = None) -> MemNetForecaster:
+        """Fit the network to ``y``, with covariates ``X`` and ``static`` (see Notes); returns ``self``."""
+        self._static_input = static  # read by _fit; the base class's fit knows only y and X
+        try:
+            return super().fit(y, X)
+        finally:
+            self.__dict__.pop("_static_input", None)
+
+    def predict(
+        self,
+        horizon: int | None = None,
+        y: Any = None,
+        X: pd.DataFrame | None = None,
+        quantiles: Any = None,
+        static: Any = None,
+    ) -> pd.Series | pd.DataFrame:
+        """Forecast as :meth:`BaseForecaster.predict`; ``X`` holds the covariates (see Notes) and
+        ``static`` the static covariates of series not seen in fit."""
+        self._static_input = static
+        try:
+            return super().predict(horizon, y, X, quantiles)
+        finally:
+            self.__dict__.pop("_static_input", None)
+
+    def _exog(self, X: Any, panel: Panel, history: bool, horizon: int) -> list[np.ndarray] | None:
+        """In fit, nothing: the DataModule aligns ``X``. In predict, the scaled covariate rows of
+        every series: its history's, then whole blocks of the trained horizon (NaN for the
+        past-only covariates, unknown there)."""
+        if horizon == 0:
+            self._fit_X = X
+            return None
+        covariates = self.covariates_
+        trained = self.config_.horizon
+        if covariates.past_names and horizon > trained:
+            raise ValueError(
+                f"The model reads past covariates {covariates.past_names}, unknown beyond the "
+                f"forecast origin: it forecasts at most its horizon={trained} steps at once. "
+                "Refit with a longer horizon, or name only future-known covariates."
+            )
+        steps = -(-horizon // trained) * trained
+        return covariates.predict_rows(X, panel, steps, new_history=history)
+
     def _validate_params(self) -> None:
         # MemNetConfig raises the clear errors; the data-derived sizes are stand-ins here.
         self._config(self._stand_in_sizes(), n_channels=1, n_time_features=1 if self._uses_calendar() else 0)
@@ -192,6 +264,10 @@ class MemNetForecaster(BaseForecaster):
                 )
         elif self.val_size is not None:
             check_scalar(self.val_size, "val_size", numbers.Integral, min_val=0)
+        for name in ("past_covariates", "future_covariates"):
+            names = getattr(self, name)
+            if names is not None and (isinstance(names, str) or not isinstance(names, list | tuple)):
+                raise ValueError(f"{name} must be a list of X's column names or None, got {names!r}.")
         verbosity(self.verbose)  # 0, 1, 2, True or False, else a ValueError
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
             raise ValueError(
@@ -224,7 +300,7 @@ class MemNetForecaster(BaseForecaster):
         if self.random_state is not None:
             pl.seed_everything(self.random_state, workers=True, verbose=False)
         sizes = self._sizes(panel)
-        data = self._datamodule(panel, sizes)
+        data = self._datamodule(panel, sizes, self.__dict__.pop("_fit_X", None), self._static_input)
         data.setup()
         if self._uses_calendar() and data.n_time_features == 0:
             raise ValueError(
@@ -232,8 +308,19 @@ class MemNetForecaster(BaseForecaster):
                 "integer positions (or too coarse a frequency). Drop 'calendar', or pass y with a "
                 "DatetimeIndex."
             )
-        config = self._config(sizes, n_channels=data.n_channels, n_time_features=data.n_time_features)
+        config = self._config(
+            sizes, n_channels=data.n_channels, n_time_features=data.n_time_features,
+            n_covariates=data.n_covariates, n_future_covariates=data.n_future_covariates,
+            n_static=data.n_static,
+        )
         module = MemNetModule.from_config(config, **self._training_options())
+        if config.n_future_covariates:  # start the per-step covariate term at least squares
+            effect = least_squares_effect(
+                data.scaled, data.covariates, config.n_future_covariates,
+                [b[1] for b in data.borders], lags=min(config.window, 64),
+            )
+            with torch.no_grad():
+                module.net.future_linear.weight.copy_(torch.as_tensor(effect))
         result = fit_best(
             module, data, max_epochs=sizes.max_epochs, patience=sizes.patience, verbose=self.verbose,
             deterministic=self.random_state is not None, trainer_kwargs=self.trainer_kwargs,
@@ -241,22 +328,24 @@ class MemNetForecaster(BaseForecaster):
         # Fitted state is assigned last, so a failed fit leaves a previous fit intact.
         self.module_, self.scaler_, self.config_ = module, data.scaler, config
         self.best_val_loss_, self.n_epochs_ = result.best_val_loss, result.n_epochs
-        self.sizes_ = sizes
+        self.sizes_, self.covariates_ = sizes, Covariates.from_datamodule(data)
 
-    def _datamodule(self, panel: Panel, sizes: Sizes) -> MemNetDataModule:
+    def _datamodule(self, panel: Panel, sizes: Sizes, X: Any = None, static: Any = None) -> MemNetDataModule:
         """The DataModule the model trains through (also recorded in its Lightning checkpoints)."""
         options = {name: getattr(self, name) for name in DATA_OPTIONS} | {"lookback": sizes.lookback}
+        options |= {name: None if options[name] is None else list(options[name])
+                    for name in ("past_covariates", "future_covariates")}
         return MemNetDataModule.from_data(
-            panel, **options,
+            panel, X=X, static=static, **options,
             val_size=self._val_steps(panel), test_size=0, calendar=self._uses_calendar(),
             seed=0 if self.random_state is None else self.random_state,
         )
 
-    def _config(self, sizes: Sizes, n_channels: int, n_time_features: int) -> MemNetConfig:
+    def _config(self, sizes: Sizes, n_channels: int, n_time_features: int, **covariates: int) -> MemNetConfig:
         names = set(self._get_param_names()) & set(MemNetConfig.__dataclass_fields__)
         values = {name: getattr(self, name) for name in names}
         values |= {"lookback": sizes.lookback, "window": sizes.window, "stride": sizes.stride}
-        return MemNetConfig(**values, n_channels=n_channels, n_time_features=n_time_features)
+        return MemNetConfig(**values, n_channels=n_channels, n_time_features=n_time_features, **covariates)
 
     def _training_options(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in TRAINING_OPTIONS}
@@ -291,13 +380,19 @@ class MemNetForecaster(BaseForecaster):
         self._check_history_length(history)
         scaler = self._scaler_for(history)
         values = scaler.transform(list(history.values))
-        steps = [self._forecast_block(values, list(history.index))]  # (S, H, C[, Q]) scaled
+        static = self.covariates_.static_rows(getattr(self, "_static_input", None), history, self.train_.ids)
+        H = self.config_.horizon
+        # exog: per series, the history's covariate rows then whole blocks of H future rows.
+        covariates = None if exog is None else [e[: len(v)] for e, v in zip(exog, values, strict=True)]
+        steps = [self._forecast_block(values, list(history.index), covariates, exog, static)]  # (S, H, C[, Q])
         index = list(history.index)
         while sum(s.shape[1] for s in steps) < horizon:  # roll forward: feed the forecast back
             point = point_forecast(steps[-1], trained)
             values = [np.concatenate([v, p]) for v, p in zip(values, point, strict=True)]
-            index = [ix.append(future_index(ix, self.config_.horizon)) for ix in index]
-            steps.append(self._forecast_block(values, index))
+            index = [ix.append(future_index(ix, H)) for ix in index]
+            if exog is not None:  # only future-known covariates here: they are known ahead
+                covariates = [e[: len(v)] for e, v in zip(exog, values, strict=True)]
+            steps.append(self._forecast_block(values, index, covariates, exog, static))
         forecast = scaler.inverse_transform(np.concatenate(steps, axis=1)[:, :horizon])
         if not trained:
             return forecast, None
@@ -305,30 +400,50 @@ class MemNetForecaster(BaseForecaster):
         wanted = [trained.index(q) for q in quantiles]
         return point_forecast(forecast, trained), forecast[..., wanted] if quantiles else None
 
-    def _forecast_block(self, values: list[np.ndarray], index: list[pd.Index]) -> np.ndarray:
+    def _forecast_block(
+        self,
+        values: list[np.ndarray],
+        index: list[pd.Index],
+        covariates: list[np.ndarray] | None = None,
+        exog: list[np.ndarray] | None = None,
+        static: np.ndarray | None = None,
+    ) -> np.ndarray:
         """One pass of the network: the next ``horizon`` steps, on the scaled scale."""
+        x, inputs = self._inputs(values, index, covariates, exog, static)
         with torch.inference_mode():
-            return self.module_(*self._inputs(values, index)).forecast.numpy().astype(np.float64)
+            return self.module_(x, **inputs).forecast.numpy().astype(np.float64)
 
-    def _inputs(self, values: list[np.ndarray], index: list[pd.Index]) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The network's input (S, L, C) and calendar features (S, L, F): the last
-        ``context_length`` steps of every series (its lookback, or with a long memory as
-        much of its history as the memory holds), left-padded with NaN (features 0) where
-        a series is shorter than the longest input."""
+    def _inputs(
+        self,
+        values: list[np.ndarray],
+        index: list[pd.Index],
+        covariates: list[np.ndarray] | None = None,
+        exog: list[np.ndarray] | None = None,
+        static: np.ndarray | None = None,
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor | None]]:
+        """The network's input (S, L, C) and its other inputs: calendar features (S, L, F)
+        and the covariates (S, L, P) of the last ``context_length`` steps of every series
+        (its lookback, or with a long memory as much of its history as the memory holds),
+        left-padded with NaN (features and covariates 0) where a series is shorter than the
+        longest input; the future-known covariates (S, H, Fk) of the ``H`` steps after
+        ``values`` (from ``exog``, rows aligned with ``values`` then the future); ``static``."""
         context = self.config_.context_length
         length = min(context, max(len(v) for v in values))
-        x = np.full((len(values), length, values[0].shape[1]), np.nan)
-        for row, v in enumerate(values):
-            tail = v[-length:]
-            x[row, length - len(tail) :] = tail
-        x = torch.as_tensor(x, dtype=torch.float32)
-        if not self._uses_calendar():
-            return x, None
-        features = np.zeros((len(values), length, self.config_.n_time_features))
-        for row, ix in enumerate(index):
-            tail = calendar_features(ix[-length:]).to_numpy()
-            features[row, length - len(tail) :] = tail
-        return x, torch.as_tensor(features, dtype=torch.float32)
+        x = _left_padded(values, length, np.nan)
+        inputs: dict[str, torch.Tensor | None] = {"time_features": None}
+        if self._uses_calendar():
+            inputs["time_features"] = _left_padded(
+                [calendar_features(ix[-length:]).to_numpy() for ix in index], length, 0.0
+            )
+        c = self.config_
+        if c.n_covariates:
+            inputs["covariates"] = _left_padded(covariates, length, 0.0)
+        if c.n_future_covariates:
+            ahead = [e[len(v) : len(v) + c.horizon, : c.n_future_covariates] for e, v in zip(exog, values, strict=True)]
+            inputs["future_covariates"] = torch.as_tensor(np.stack(ahead), dtype=torch.float32)
+        if c.n_static:
+            inputs["static"] = torch.as_tensor(static, dtype=torch.float32)
+        return x, inputs
 
     def _check_history_length(self, history: Panel) -> None:
         short = history.lengths < self.config_.lookback
@@ -376,8 +491,21 @@ class MemNetForecaster(BaseForecaster):
         if self.config_.hops == 0:
             raise ValueError("This model has hops=0 (no memory): there is no attention to explain.")
         values = self._scaler_for(history).transform(list(history.values))
+        exog = None
+        if self.covariates_.names:
+            if y is not None:
+                raise ValueError(
+                    "explain(y=...) does not take covariates yet: explain the forecast from the "
+                    "training data (explain()), whose covariates the model keeps."
+                )
+            # The attention does not depend on the future-known covariates' future rows: zeros.
+            exog = self.covariates_.scaler.transform(self.covariates_.rows, series=[0] * len(values))
+            exog = [np.concatenate([e, np.zeros((self.config_.horizon, e.shape[1]))]) for e in exog]
+        static = self.covariates_.static_rows(None, history, self.train_.ids)
+        covariates = None if exog is None else [e[: len(v)] for e, v in zip(exog, values, strict=True)]
+        x, inputs = self._inputs(values, list(history.index), covariates, exog, static)
         with torch.no_grad():
-            attention = self.module_(*self._inputs(values, list(history.index))).attention.numpy()  # (S, G, K, N)
+            attention = self.module_(x, **inputs).attention.numpy()  # (S, G, K, N)
         if attention.shape[-1] == 0:
             raise ValueError(
                 "This model's memory is shut: on validation it forecast better without it, so "
@@ -432,12 +560,18 @@ class MemNetForecaster(BaseForecaster):
         embedded, so ``from_checkpoint(path)`` gives back this forecaster.
         """
         self._check_fitted()
+        if self.covariates_.names or self.covariates_.static_names:
+            raise ValueError(
+                "to_checkpoint does not carry covariates yet; save this model with save() "
+                "(MemNetForecaster.load reads it back with its covariates)."
+            )
         data = self._datamodule(self.train_, self.sizes_)
         memnet_io.to_lightning_checkpoint(path, self._fitted(), dict(data.hparams))
 
     def _fitted(self) -> memnet_io.Fitted:
         return memnet_io.Fitted(
-            self.module_, self.scaler_, self.train_, self.best_val_loss_, self.n_epochs_
+            self.module_, self.scaler_, self.train_, self.best_val_loss_, self.n_epochs_,
+            self.covariates_,
         )
 
     def _restore(self, fitted: memnet_io.Fitted) -> MemNetForecaster:
@@ -446,6 +580,12 @@ class MemNetForecaster(BaseForecaster):
         self.train_, self.n_exog_ = fitted.history, 0
         self.best_val_loss_, self.n_epochs_ = fitted.best_val_loss, fitted.n_epochs
         c = self.config_  # the sizes the network was built with
+        self.covariates_ = fitted.covariates if fitted.covariates is not None else Covariates.none()
+        if (c.n_covariates or c.n_static) and not (self.covariates_.names or self.covariates_.static_names):
+            raise ValueError(
+                "This network reads covariates, which the checkpoint does not carry: use "
+                "MemNetForecaster.save/load for models with covariates."
+            )
         self.sizes_ = Sizes(self.season_length or 1, c.window, c.stride, c.lookback,
                             self.max_epochs or fitted.n_epochs, self.patience or 0)
         return self
@@ -461,6 +601,14 @@ class MemNetForecaster(BaseForecaster):
         """
         from tsmem.estimators import memnet_export
 
+        self._check_fitted()
+        c = self.config_
+        if c.n_covariates or c.n_future_covariates or c.n_static:
+            raise ValueError(
+                "export does not support models with covariates yet (the exported graph takes "
+                "the history, shift and scale only); serve this model with MemNetForecaster.load "
+                "and predict(X=...)."
+            )
         return memnet_export.export(self, path, format)
 
     @classmethod
@@ -473,6 +621,15 @@ class MemNetForecaster(BaseForecaster):
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _left_padded(arrays: list[np.ndarray], length: int, fill: float) -> torch.Tensor:
+    """``(S, length, K)`` float32: the last ``length`` rows of every array, left-padded with ``fill``."""
+    out = np.full((len(arrays), length, arrays[0].shape[1]), fill)
+    for row, a in enumerate(arrays):
+        tail = a[-length:]
+        out[row, length - len(tail) :] = tail
+    return torch.as_tensor(out, dtype=torch.float32)
+
+
 def _attention_frame(attention: np.ndarray, history: Panel, config: MemNetConfig) -> pd.DataFrame:
     S, G, K, N = attention.shape
     w, s = config.window, config.stride

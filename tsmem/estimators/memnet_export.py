@@ -165,7 +165,8 @@ def _graph_and_example(forecaster: MemNetForecaster) -> tuple[ServingGraph, tupl
     # The input length is what predict feeds the network (its lookback, or for a long
     # memory the whole context, NaN-padded): read off the estimator on padded histories.
     padded = left_pad([history.values[r] for r in rows], forecaster.config_.context_length)
-    x32, time_features = forecaster._inputs(list(padded), [history.index[r] for r in rows])
+    x32, inputs = forecaster._inputs(list(padded), [history.index[r] for r in rows])
+    time_features = inputs["time_features"]
     x = torch.as_tensor(padded[:, padded.shape[1] - x32.shape[1] :])  # (2, L, C) float64
     shift = torch.as_tensor(scaler.shift_[rows], dtype=torch.float64)
     scale = torch.as_tensor(scaler.scale_[rows], dtype=torch.float64)

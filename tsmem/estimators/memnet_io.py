@@ -24,6 +24,7 @@ import torch
 
 from tsmem.data.panel import Panel
 from tsmem.data.scaling import PanelScaler
+from tsmem.estimators.memnet_covariates import Covariates
 from tsmem.training.datamodule import MemNetDataModule
 from tsmem.training.module import TRAINING_OPTIONS, MemNetModule
 
@@ -47,6 +48,9 @@ class Fitted:
         The lowest validation loss (None without validation).
     n_epochs
         Epochs trained.
+    covariates
+        The covariates' names, scaling and rows (a
+        :class:`tsmem.estimators.memnet_covariates.Covariates`); None for a model without.
     """
 
     module: MemNetModule
@@ -54,6 +58,7 @@ class Fitted:
     history: Panel
     best_val_loss: float | None
     n_epochs: int
+    covariates: Covariates | None = None
 
 
 def save(path: str | os.PathLike[str], params: dict[str, Any], fitted: Fitted) -> None:
@@ -70,6 +75,10 @@ def save(path: str | os.PathLike[str], params: dict[str, Any], fitted: Fitted) -
         "history": _panel_to_plain(fitted.history.tail(fitted.module.config.context_length)),
         "fit": {"best_val_loss": fitted.best_val_loss, "n_epochs": fitted.n_epochs},
     }
+    covariates = fitted.covariates
+    if covariates is not None and (covariates.names or covariates.static_names):
+        # Names, scaling and the rows of the history kept above (files without it have none).
+        artifact["covariates"] = covariates.tail(fitted.module.config.context_length).to_plain()
     _atomic_save(artifact, path)
 
 
@@ -113,6 +122,7 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Fitted]:
             _panel_from_plain(artifact["history"]),
             artifact["fit"]["best_val_loss"],
             artifact["fit"]["n_epochs"],
+            Covariates.from_plain(artifact.get("covariates")),
         )
     except (KeyError, TypeError, AttributeError, RuntimeError, ValueError) as error:
         # A missing entry, a value of the wrong type or weights of the wrong shape: the file is

@@ -90,6 +90,27 @@ class MemNetConfig:
         Width ``F`` of the calendar features ``time_features`` (B, L, F) given to
         ``forward``. Must be > 0 exactly when "calendar" is used. The query's
         features are also read by the controller, so it knows its own time.
+    n_covariates : int, default 0
+        Width ``P`` of the covariates read with the history, ``covariates`` (B, L, P)
+        given to ``forward``: past covariates (observed up to the forecast origin) and
+        the history of the future-known ones. They are read beside the target in the
+        query window (by the controller) and in every memory slot's window (by the slot
+        encoders); addressing by correlation and the retrieved futures read the target
+        only. Read off the data by the estimator and the DataModule.
+    n_future_covariates : int, default 0
+        Width ``Fk`` of the future-known covariates over the forecast steps,
+        ``future_covariates`` (B, H, Fk): calendar, holidays, planned prices. They enter
+        the query through a linear map of all ``H·Fk`` values (zero at the start), and
+        a same-step linear effect ``β·f_t`` on the model's input scale, outside RevIN:
+        the network reads and forecasts ``y − β·f`` and adds ``β·f_h`` back over the
+        forecast steps (regression with memory-network errors; ``β`` starts at zero,
+        the estimator starts it at a least squares fit). Their history must be the first
+        ``Fk`` columns of ``covariates``, so ``n_future_covariates <= n_covariates``.
+        Read off the data.
+    n_static : int, default 0
+        Width ``S`` of the static covariates, ``static`` (B, S): one value per series,
+        mapped linearly (zero at the start) to a vector added to the query ``u^1``.
+        Read off the data.
     key_value : bool, default False
         Key-value slots (Key-Value Memory Networks): a slot is addressed by its
         window and reads the ``value_length`` steps that followed it.
@@ -188,6 +209,9 @@ class MemNetConfig:
     encoder: Literal["linear", "conv", "gru"] = "linear"
     temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("sinusoidal",)
     n_time_features: int = 0
+    n_covariates: int = 0
+    n_future_covariates: int = 0
+    n_static: int = 0
     key_value: bool = False
     value_length: int | None = None
     memory: Literal["lookback", "history"] = "history"
@@ -228,8 +252,14 @@ class MemNetConfig:
         for name in ("lookback", "horizon", "n_channels", "window", "stride", "d_model"):
             setattr(self, name, _as_int(name, getattr(self, name), minimum=1))
         self.max_slots = _as_int("max_slots", self.max_slots, minimum=1)
-        for name in ("hops", "n_time_features", "ar_window", "top_k"):
+        for name in ("hops", "n_time_features", "ar_window", "top_k", "n_covariates",
+                     "n_future_covariates", "n_static"):
             setattr(self, name, _as_int(name, getattr(self, name), minimum=0))
+        if self.n_future_covariates > self.n_covariates:
+            raise ValueError(
+                f"n_future_covariates={self.n_future_covariates} > n_covariates={self.n_covariates}: "
+                "the future-known covariates' history is part of the covariates (their first columns)."
+            )
         for name, choices in _CHOICES.items():
             value = getattr(self, name)
             if value not in choices:

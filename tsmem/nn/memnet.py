@@ -51,6 +51,13 @@ from tsmem.nn.slots import Memory, build_memory, insert_empty_slots
 from tsmem.nn.temporal import TemporalEncoding
 
 
+def _zero_linear(n_in: int, n_out: int) -> nn.Linear:
+    """A bias-free linear map starting at zero: an input added this way starts as a no-op."""
+    layer = nn.Linear(n_in, n_out, bias=False)
+    nn.init.zeros_(layer.weight)
+    return layer
+
+
 class MemNetOutput(NamedTuple):
     """What `MemNet.forward` returns.
 
@@ -100,8 +107,9 @@ class SlotEmbedding(nn.Module):
 
     def __init__(self, config: MemNetConfig, length: int) -> None:
         super().__init__()
+        # Slot windows carry the target and the covariates read with the history.
         self.encoder = make_window_encoder(
-            config.encoder, length, config.in_channels, config.d_model
+            config.encoder, length, config.in_channels + config.n_covariates, config.d_model
         )
         self.temporal = None
         if config.temporal_encoding:
@@ -148,8 +156,19 @@ class MemNet(nn.Module):
         c, d = config, config.d_model
 
         self.revin = RevIN(c.n_channels) if c.revin else None
-        self.controller = Controller(c.controller, c.in_channels + c.n_time_features, d)
+        self.controller = Controller(
+            c.controller, c.in_channels + c.n_covariates + c.n_time_features, d
+        )
         self.dropout = nn.Dropout(c.dropout)
+        # Static and future-known covariates: linear maps into the query, and a per-step
+        # linear term of the future covariates on the forecast. All start at zero, so a
+        # network with covariates starts as the one without and learns what they add.
+        self.static_query = _zero_linear(c.n_static, d) if c.n_static else None
+        self.future_query = None
+        self.future_linear = None
+        if c.n_future_covariates:
+            self.future_query = _zero_linear(c.horizon * c.n_future_covariates, d)
+            self.future_linear = _zero_linear(c.n_future_covariates, c.n_channels)
 
         self.embeddings: nn.ModuleList | None = None
         self.updates: nn.ModuleList | None = None
@@ -192,7 +211,14 @@ class MemNet(nn.Module):
 
     # -- forward -----------------------------------------------------------------------
 
-    def forward(self, x: Tensor, time_features: Tensor | None = None) -> MemNetOutput:
+    def forward(
+        self,
+        x: Tensor,
+        time_features: Tensor | None = None,
+        covariates: Tensor | None = None,
+        future_covariates: Tensor | None = None,
+        static: Tensor | None = None,
+    ) -> MemNetOutput:
         """Forecast the ``H`` steps after ``x``.
 
         Parameters
@@ -206,6 +232,17 @@ class MemNet(nn.Module):
         time_features : Tensor or None
             (B, L, F) numeric calendar features of every lookback step; required
             exactly when ``"calendar"`` is in ``config.temporal_encoding``.
+        covariates : Tensor or None
+            (B, L, P) covariates of every input step, aligned with ``x``, already scaled;
+            required exactly when ``config.n_covariates = P > 0``. Finite over the last
+            ``lookback`` steps; ignored where ``x`` is padding.
+        future_covariates : Tensor or None
+            (B, H, Fk) future-known covariates of the ``H`` forecast steps; required
+            exactly when ``config.n_future_covariates = Fk > 0``. Their history must be
+            the first ``Fk`` columns of ``covariates``.
+        static : Tensor or None
+            (B, S) static covariates of every sample's series; required exactly when
+            ``config.n_static = S > 0``.
 
         Returns
         -------
@@ -213,11 +250,23 @@ class MemNet(nn.Module):
         """
         c = self.config
         self._check_inputs(x, time_features)
+        self._check_covariates(x, covariates, future_covariates, static)
         B, L, C = x.shape
         observed = None
         if c.memory == "history" and c.hops > 0:
             observed = torch.isfinite(x).all(dim=-1)  # (B, L): False on a long memory's padding
             x = torch.where(observed.unsqueeze(-1), x, torch.zeros_like(x))  # no NaN in any gradient
+            if covariates is not None:  # padding's covariates are not read either
+                covariates = torch.where(
+                    observed.unsqueeze(-1), covariates, torch.zeros_like(covariates)
+                )  # (B, L, P)
+        if self.future_linear is not None:
+            # Regression with memory-network errors (as ARIMA with regressors): the network
+            # reads and forecasts y − β·f, the same-step effect of the future-known covariates
+            # (the first Fk columns of ``covariates`` are their history) taken out; β·f of
+            # the forecast steps is added back below.
+            x = x - self.future_linear(covariates[..., : c.n_future_covariates])  # (B, L, C)
+        extras = {"covariates": covariates, "future": future_covariates, "static": static}
         stats = None
         if self.revin is not None:
             recent = c.lookback if c.memory == "history" else None
@@ -229,11 +278,13 @@ class MemNet(nn.Module):
                 time_features = time_features.repeat_interleave(C, dim=0)  # (B·C, L, F)
             if observed is not None:
                 observed = observed.repeat_interleave(C, dim=0)  # (B·C, L)
+            # Every channel of a series reads the same covariates: (B·C, ...)
+            extras = {k: v if v is None else v.repeat_interleave(C, dim=0) for k, v in extras.items()}
         else:
             series = x  # (B, L, C)
         G = C // c.in_channels  # series per sample
 
-        read = self._read(series, time_features, observed)
+        read = self._read(series, time_features, observed, **extras)
         u, attention, futures = read.u, read.attention, read.futures  # (B', d), (B', K, N)
         y = self.head(self.dropout(u))  # (B', H·C_in·Q)
         if futures is not None:
@@ -249,26 +300,46 @@ class MemNet(nn.Module):
             y = y + self.ar(x).unsqueeze(-1)  # (B, H, C, 1) broadcast over Q
         if self.revin is not None:
             y = self.revin.denormalize(y, stats)
+        if self.future_linear is not None:  # on the input's scale: an effect of fixed size
+            y = y + self.future_linear(future_covariates).unsqueeze(-1)  # (B, H, C, 1)
         if c.quantiles is None:
             y = y.squeeze(-1)  # (B, H, C)
         attention = attention.reshape(B, G, *attention.shape[1:])  # (B, G, K, N)
         return MemNetOutput(y, attention)
 
     def _read(
-        self, series: Tensor, time_features: Tensor | None, observed: Tensor | None = None
+        self,
+        series: Tensor,
+        time_features: Tensor | None,
+        observed: Tensor | None = None,
+        covariates: Tensor | None = None,
+        future: Tensor | None = None,
+        static: Tensor | None = None,
     ) -> Read:
         """Controller, hops and the futures read on ``series`` (B', L, C_in).
 
         ``observed`` (B', L) marks the steps a long memory really holds (None: all).
+        ``covariates`` (B', L, P), ``future`` (B', H, Fk) and ``static`` (B', S) are the
+        covariates (None: none); the covariates are read beside the target in the query
+        and the slot windows, the others are added to the query.
         Returns ``u^{K+1}`` (B', d), the hops' attention p (B', K, N) and, with
         ``futures=True``, the read ``r`` and its gate ``g`` (B', H·C_in each).
         """
         c = self.config
         query = series[:, -c.window :]  # (B', w, C_in)
-        controller_input = query
+        context = series  # what the controller and the slot encoders read
+        if covariates is not None:
+            context = torch.cat([series, covariates], dim=-1)  # (B', L, C_in + P)
+        query_context = context[:, -c.window :]  # (B', w, C_in [+ P])
+        controller_input = query_context
         if time_features is not None:
-            controller_input = torch.cat([query, time_features[:, -c.window :]], dim=-1)
-        u = u_controller = self.controller(controller_input)  # (B', d)
+            controller_input = torch.cat([controller_input, time_features[:, -c.window :]], dim=-1)
+        u = self.controller(controller_input)  # (B', d)
+        if self.static_query is not None:
+            u = u + self.static_query(static)  # (B', d)
+        if self.future_query is not None:
+            u = u + self.future_query(future.flatten(1))  # (B', d)
+        u_controller = u
         if c.hops == 0:
             return Read(u, u.new_zeros(u.shape[0], 0, 0), None, u, None, False)
         if not torch.compiler.is_compiling() and not bool(self.memory_open):
@@ -276,7 +347,7 @@ class MemNet(nn.Module):
             return Read(u, u.new_zeros(u.shape[0], c.hops, 0), None, u, None, True)
 
         memory = build_memory(
-            series,
+            context,
             c.window,
             c.stride,
             c.value_len if c.key_value else None,
@@ -288,19 +359,23 @@ class MemNet(nn.Module):
         if self.training and c.empty_slot_rate > 0:
             n_empty = math.ceil(c.empty_slot_rate * memory.index.shape[1])
             memory = insert_empty_slots(memory, n_empty, c.window, c.stride)
+        keys, futures = memory.keys, memory.futures  # the target's: what correlation and futures read
+        if covariates is not None:
+            keys = keys[..., : c.in_channels]  # (B', N, w, C_in)
+            futures = None if futures is None else futures[..., : c.in_channels]  # (B', N, H, C_in)
         readable = memory.mask
         if readable is None:
             readable = torch.ones_like(memory.index, dtype=torch.bool)  # (B', N)
         correlation = None
         if c.addressing == "pearson":
-            correlation = pearson_scores(query, memory.keys)  # (B', N)
+            correlation = pearson_scores(query, keys)  # (B', N)
 
-        keys: dict[int, Tensor] = {}  # embedding set -> its embedding of the keys
+        embedded: dict[int, Tensor] = {}  # embedding set -> its embedding of the keys
 
         def embed_keys(j: int) -> Tensor:
-            if j not in keys:
-                keys[j] = self.embeddings[j](memory.keys, memory)  # (B', N, d)
-            return keys[j]
+            if j not in embedded:
+                embedded[j] = self.embeddings[j](memory.keys, memory)  # (B', N, d)
+            return embedded[j]
 
         weights = []
         scores = u.new_zeros(readable.shape)
@@ -310,7 +385,7 @@ class MemNet(nn.Module):
                 out = self.embeddings[c_set](memory.values, memory)  # (B', N, d)
             else:
                 out = embed_keys(c_set)  # (B', N, d)
-            scores = self._address(a_set, u, query, memory, correlation, embed_keys)  # (B', N)
+            scores = self._address(a_set, u, query_context, memory, correlation, embed_keys)  # (B', N)
             if self.linear_start_active:
                 p = scores.masked_fill(~readable, 0.0)  # MemN2N linear start: no softmax
             else:
@@ -331,9 +406,7 @@ class MemNet(nn.Module):
             u = torch.where(keep, u, u_controller)
         if self.futures_read is None:
             return Read(u, attention, None, u_controller, keep, False)
-        r, g, _ = self.futures_read(
-            scores, memory.future_mask, query, memory.keys, memory.futures, u
-        )
+        r, g, _ = self.futures_read(scores, memory.future_mask, query, keys, futures, u)
         return Read(u, attention, (r, g if keep is None else g * keep), u_controller, keep, False)
 
     def _address(
@@ -405,3 +478,28 @@ class MemNet(nn.Module):
                 f"time_features must have shape (batch, lookback, {c.n_time_features}) = "
                 f"{(x.shape[0], L, c.n_time_features)}; got {tuple(time_features.shape)}."
             )
+
+    def _check_covariates(
+        self, x: Tensor, covariates: Tensor | None, future: Tensor | None, static: Tensor | None
+    ) -> None:
+        """Each covariate input is given exactly when the config has a width for it, in shape."""
+        c = self.config
+        B, L = x.shape[:2]
+        for name, tensor, width, shape, field in (
+            ("covariates", covariates, c.n_covariates, (B, L, c.n_covariates), "n_covariates"),
+            ("future_covariates", future, c.n_future_covariates,
+             (B, c.horizon, c.n_future_covariates), "n_future_covariates"),
+            ("static", static, c.n_static, (B, c.n_static), "n_static"),
+        ):
+            if width and tensor is None:
+                raise ValueError(f"This model reads {name} of shape {shape} ({field}={width}); pass them.")
+            if not width and tensor is not None:
+                raise ValueError(f"{name} were given but the model has {field}=0; drop them.")
+            if tensor is not None and tuple(tensor.shape) != shape:
+                raise ValueError(f"{name} must have shape {shape}; got {tuple(tensor.shape)}.")
+        recent = None if covariates is None else covariates[:, -c.lookback :]
+        for name, tensor in (("covariates (last lookback steps)", recent),
+                             ("future_covariates", future), ("static", static)):
+            if (tensor is not None and not torch.compiler.is_compiling()
+                    and not bool(torch.isfinite(tensor).all())):
+                raise ValueError(f"{name} hold NaN or inf; fill them first.")

@@ -35,6 +35,16 @@ class WindowDataset(Dataset):
         ``MemNetConfig.context_length``): the ``context - lookback`` steps before each
         window's lookback are prepended, NaN where they fall before the series'
         start (their calendar features 0). ``None`` means ``lookback``.
+    covariates
+        Optional ``(T_i, P)`` arrays of covariates aligned with ``values``, already
+        scaled: served over each window's input as ``covariates`` (0 where the input is
+        padding).
+    n_future
+        The first ``n_future`` columns of ``covariates`` are known over the horizon:
+        served over each window's target steps as ``future_covariates`` (needs
+        ``horizon > 0``).
+    static
+        Optional ``(S, K)`` array, one row of static covariates per series: ``static``.
 
     A batch is a dict: ``x`` (B, L, C) with ``L <= context`` (leading steps that are
     padding in every window of the batch are dropped), ``y`` (B, H, C) when
@@ -51,7 +61,16 @@ class WindowDataset(Dataset):
         horizon: int,
         time_features: Sequence[np.ndarray] | None = None,
         context: int | None = None,
+        covariates: Sequence[np.ndarray] | None = None,
+        n_future: int = 0,
+        static: np.ndarray | None = None,
     ) -> None:
+        if n_future and not horizon:
+            raise ValueError(
+                "Future-known covariates are served over the target steps, but these windows "
+                "have none (horizon=0): forecast with MemNetForecaster.predict(X=...), which "
+                "takes the covariates of the forecast steps."
+            )
         buffer, offsets = concat_series(values)
         self.history = 0 if context is None else max(0, int(context) - lookback)
         self.series_start = torch.as_tensor(offsets[series])  # (n,) buffer row of each series' start
@@ -59,6 +78,11 @@ class WindowDataset(Dataset):
         self.features = None
         if time_features is not None and time_features[0].shape[1] > 0:
             self.features = torch.as_tensor(concat_series(time_features)[0], dtype=torch.float32)
+        self.covariates = None
+        if covariates is not None:
+            self.covariates = torch.as_tensor(concat_series(covariates)[0], dtype=torch.float32)
+        self.n_future = n_future
+        self.static = None if static is None else torch.as_tensor(static, dtype=torch.float32)
         self.first_row = torch.as_tensor(
             offsets[series] + starts
         )  # (n,) row of each window's start
@@ -95,6 +119,15 @@ class WindowDataset(Dataset):
         if self.features is not None:
             features = self.features[rows[:, :context]]  # (B, L, F)
             batch["time_features"] = features.masked_fill(before_start[:, :context, None], 0.0)
+        if self.covariates is not None:
+            covariates = self.covariates[rows]  # (B, M + L + H, P)
+            batch["covariates"] = covariates[:, :context].masked_fill(
+                before_start[:, :context, None], 0.0
+            )  # (B, L, P)
+            if self.n_future:
+                batch["future_covariates"] = covariates[:, context:, : self.n_future]  # (B, H, Fk)
+        if self.static is not None:
+            batch["static"] = self.static[self.series[windows]]  # (B, K)
         return batch
 
 
