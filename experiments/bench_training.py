@@ -2,12 +2,19 @@
 
 Measures, in one run:
 
-(a) training throughput (samples/s) of the Lightning fit loop (`MemNetModule` +
-    `Trainer`) against a bare PyTorch loop over the same model, optimizer
-    (AdamW from `MemNetModule.configure_optimizers`, constant LR) and the same
-    pre-built synthetic batches, for the same number of steps; warm-up steps
-    excluded; Lightning with logger, checkpointing, model summary and progress bar
-    off, and once more with its default progress bar on;
+(a) the time of a training step in the Lightning fit loop (`MemNetModule` + `Trainer`
+    with the options `tsmem.training.fitting.fit_best` passes, so what
+    `MemNetForecaster.fit` runs) against a hand-written PyTorch loop doing the same
+    work: the same model and initial weights, the same loss object, AdamW from
+    `MemNetModule.configure_optimizers` at a constant LR, gradient-norm clipping at 1.0,
+    and the same pre-built synthetic batches; validation off in both. A step is timed
+    from one batch's start to the next's (so everything the loop does in between
+    counts); the figure per run is the median step after the warm-up, and the ratio is
+    taken within each repeat, the loops run back to back, then the median over repeats
+    (robust to other load on a shared machine). Variants: the quiet estimator settings;
+    the module as it was before its per-step ``self.log`` was removed; with the CSV
+    logger writing every 10 steps (``tsmem fit``); with Lightning's progress bar
+    (``verbose=2``).
 (b) how the time of one training step (forward + backward + optimizer) grows with
     the number of memory slots N (via the lookback) and with the number of hops K.
 
@@ -18,6 +25,7 @@ Prints the tables and writes them to ``experiments/results/bench_training.md`` a
 
 Usage::
 
+    OMP_NUM_THREADS=1 python experiments/bench_training.py --threads 1
     python experiments/bench_training.py --quick --threads 1
 """
 
@@ -27,12 +35,14 @@ import argparse
 import contextlib
 import csv
 import io
+import itertools
 import logging
 import os
 import platform
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -40,13 +50,17 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.loggers import CSVLogger
 
 from tsmem.benchmarks.outputs import results_dir
-from tsmem.benchmarks.provenance import markdown_table
+from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.nn import MemNetConfig
 from tsmem.training import MemNetModule
+from tsmem.training.fitting import trainer_options
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: default folders are relative to it
+CLIP = 1.0  # fit_best's gradient_clip_val
 
 
 def make_config(lookback: int, hops: int = 2) -> MemNetConfig:
@@ -70,35 +84,38 @@ def make_batches(n: int, batch_size: int, lookback: int, horizon: int = 24) -> l
     return batches
 
 
-class SilentModule(MemNetModule):
-    """`MemNetModule` whose ``self.log`` does nothing: isolates the cost of logging."""
+class PerStepLogModule(MemNetModule):
+    """The module as it was before: ``self.log("train_loss")`` on every training step."""
 
-    def log(self, *args, **kwargs) -> None:
-        pass
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        self.log("train_loss_step", loss, prog_bar=True, batch_size=len(batch["x"]))
+        return loss
 
 
-def new_module(cfg: MemNetConfig, log: bool = True) -> MemNetModule:
+def new_module(cfg: MemNetConfig, cls: type[MemNetModule] = MemNetModule) -> MemNetModule:
     torch.manual_seed(0)
-    return (MemNetModule if log else SilentModule).from_config(cfg, lr_schedule="none", learning_rate=1e-3)
+    return cls.from_config(cfg, lr_schedule="none", learning_rate=1e-3)
 
 
 # -- (a) Lightning vs bare loop ------------------------------------------------------------
 
 
-def bare_loop(cfg: MemNetConfig, batches: list[dict], warmup: int) -> float:
-    """Seconds for the steps after ``warmup`` of a plain PyTorch loop."""
+def bare_loop(cfg: MemNetConfig, batches: list[dict], warmup: int) -> list[float]:
+    """Seconds of each step after ``warmup`` of a hand-written PyTorch loop."""
     module = new_module(cfg)
-    net = module.net.train()
+    net, loss_fn = module.net.train(), module.loss_fn
     opt = module.configure_optimizers()["optimizer"]
-    start = None
-    for i, batch in enumerate(batches):
-        if i == warmup:
-            start = time.perf_counter()
-        loss = F.mse_loss(net(batch["x"]).forecast, batch["y"])
+    starts = []
+    for batch in batches:
+        starts.append(time.perf_counter())
+        loss = loss_fn(net(batch["x"]).forecast, batch["y"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), CLIP)
         opt.step()
-    return time.perf_counter() - start
+    starts.append(time.perf_counter())
+    return [b - a for a, b in itertools.pairwise(starts[warmup:])]
 
 
 class Replay:
@@ -115,47 +132,50 @@ class Replay:
 
 
 class StepTimer(pl.Callback):
-    """Wall time from the start of batch ``warmup`` to the end of the last batch."""
+    """The start time of every batch, and the end of the last one."""
 
-    def __init__(self, warmup: int, last: int) -> None:
-        self.warmup, self.last = warmup, last
-        self.start = self.stop = 0.0
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.end = 0.0
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-        if batch_idx == self.warmup:
-            self.start = time.perf_counter()
+        self.starts.append(time.perf_counter())
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        if batch_idx == self.last:
-            self.stop = time.perf_counter()
+        self.end = time.perf_counter()  # the last one ends the timing (not the epoch's end)
 
 
-def lightning_loop(
-    cfg: MemNetConfig, batches: list[dict], warmup: int, progress_bar: bool, log: bool = True
-) -> float:
-    """Seconds for the steps after ``warmup`` of ``Trainer.fit``."""
-    module = new_module(cfg, log)
-    timer = StepTimer(warmup, len(batches) - 1)
-    trainer = pl.Trainer(
-        accelerator="cpu",
-        devices=1,
-        max_epochs=1,
-        max_steps=len(batches),
-        logger=False,
-        enable_checkpointing=False,
-        enable_model_summary=False,
-        enable_progress_bar=progress_bar,
-        num_sanity_val_steps=0,
-        limit_val_batches=0,
-        callbacks=[timer],
-    )
-    sink = io.StringIO()  # the progress bar is drawn (and costs time) but not shown
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        trainer.fit(module, train_dataloaders=Replay(batches))
-    return timer.stop - timer.start
+#: variant -> (module class, verbosity level of fit_best, logger)
+VARIANTS = {
+    "bare": None,
+    "lightning": (MemNetModule, 0, False),
+    "lightning, per-step log (before)": (PerStepLogModule, 0, False),
+    "lightning+logger": (MemNetModule, 0, True),
+    "lightning+bar": (MemNetModule, 2, False),
+}
 
 
-VARIANTS = ("bare", "lightning", "lightning-nolog", "lightning+bar")
+def lightning_loop(cfg: MemNetConfig, batches: list[dict], warmup: int, variant: str) -> list[float]:
+    """Seconds of each step after ``warmup`` of ``Trainer.fit`` with fit_best's options."""
+    cls, level, logger = VARIANTS[variant]
+    module = new_module(cfg, cls)
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        options = trainer_options(level, max_epochs=1, validate=False) | {
+            "accelerator": "cpu",
+            "devices": 1,
+            "max_steps": len(batches),
+            # fit_best's checkpoint (it saves after the last step, outside the timing)
+            "callbacks": [ModelCheckpoint(dirpath=folder, monitor=None), timer],
+            "default_root_dir": folder,
+        }
+        if logger:  # the CLI's: a CSV file written every 10 steps
+            options |= {"logger": CSVLogger(folder), "log_every_n_steps": 10}
+        trainer = pl.Trainer(**options)
+        sink = io.StringIO()  # the progress bar is drawn (and costs time) but not shown
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            trainer.fit(module, train_dataloaders=Replay(batches))
+    return [b - a for a, b in itertools.pairwise([*timer.starts[warmup:], timer.end])]
 
 
 def bench_overhead(batch_sizes, steps, warmup, repeats) -> list[dict]:
@@ -163,14 +183,21 @@ def bench_overhead(batch_sizes, steps, warmup, repeats) -> list[dict]:
     rows = []
     for bs in batch_sizes:
         batches = make_batches(warmup + steps, bs, cfg.lookback)
-        times: dict[str, list[float]] = {v: [] for v in VARIANTS}
-        for _ in range(repeats):  # interleaved, so drift in machine load hits all alike
-            times["bare"].append(bare_loop(cfg, batches, warmup))
-            times["lightning"].append(lightning_loop(cfg, batches, warmup, False))
-            times["lightning-nolog"].append(lightning_loop(cfg, batches, warmup, False, False))
-            times["lightning+bar"].append(lightning_loop(cfg, batches, warmup, True))
-        for variant, ts in times.items():
-            sec = statistics.median(ts)
+        medians: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        means: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        ratios: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        for _ in range(repeats):  # back to back, so drift in machine load hits all alike
+            for variant in VARIANTS:
+                if variant == "bare":
+                    steps_s = bare_loop(cfg, batches, warmup)
+                else:
+                    steps_s = lightning_loop(cfg, batches, warmup, variant)
+                assert len(steps_s) == steps, (variant, len(steps_s))
+                medians[variant].append(statistics.median(steps_s))
+                means[variant].append(statistics.fmean(steps_s))
+                ratios[variant].append(medians[variant][-1] / medians["bare"][-1])
+        for variant in VARIANTS:
+            sec = statistics.median(medians[variant])
             rows.append(
                 dict(
                     section="overhead",
@@ -180,9 +207,13 @@ def bench_overhead(batch_sizes, steps, warmup, repeats) -> list[dict]:
                     hops=cfg.hops,
                     lookback=cfg.lookback,
                     steps=steps,
-                    seconds=sec,
-                    samples_per_s=steps * bs / sec,
-                    ms_per_step=1000 * sec / steps,
+                    seconds=sec * steps,
+                    samples_per_s=bs / sec,
+                    ms_per_step=1000 * sec,
+                    ms_per_step_mean=1000 * statistics.median(means[variant]),
+                    ratio=statistics.median(ratios[variant]),
+                    ratio_min=min(ratios[variant]),
+                    ratio_max=max(ratios[variant]),
                 )
             )
     return rows
@@ -239,12 +270,6 @@ def bench_scaling(slot_counts, hop_counts, batch_size, steps, warmup, hop_slots=
 # -- report ---------------------------------------------------------------------------------
 
 
-def _bare_ms(over: list[dict], batch_size: int) -> float:
-    return next(
-        r["ms_per_step"] for r in over if r["variant"] == "bare" and r["batch_size"] == batch_size
-    )
-
-
 def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: float) -> str:
     over = [r for r in rows if r["section"] == "overhead"]
     out = [
@@ -252,71 +277,66 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
         "",
         f"Command: `{command}`",
         "",
-        f"torch {torch.__version__}, pytorch-lightning {pl.__version__}, Python "
-        f"{platform.python_version()}, {platform.machine()} with {os.cpu_count()} logical CPUs, "
-        f"`torch.set_num_threads({args.threads})`. Total run time {elapsed:.0f} s.",
+        f"Commit {git_commit()}; torch {torch.__version__}, pytorch-lightning {pl.__version__}, "
+        f"Python {platform.python_version()}, {platform.machine()} with {os.cpu_count()} logical "
+        f"CPUs, `torch.set_num_threads({args.threads})`. Total run time {elapsed:.0f} s.",
         "",
         *(["QUICK MODE: tiny sizes and a few steps, to check the script; the figures mean nothing.", ""]
           if args.quick else []),
         "Model: `MemNetConfig(lookback, horizon=24, window=16, stride=8, d_model=64, hops, "
-        "gated, adjacent tying, learned temporal encoding, RevIN)`, AdamW at a constant LR, "
-        "MSE, synthetic noisy sines built once before timing.",
+        "dropout=0)` with the other defaults (gated hops, Pearson addressing, RevIN), AdamW at a "
+        "constant LR, MSE, synthetic noisy sines built once before timing.",
         "",
         "## (a) Lightning fit loop vs a bare PyTorch loop",
         "",
-        "Lookback 96 (N = 9 slots). "
-        f"Same model, optimizer and batches; {args.steps} timed steps after {args.warmup} "
-        f"warm-up steps; median of {args.repeats} interleaved repeats. Lightning runs with "
-        "logger, checkpointing, model summary and validation off; `+bar` adds the default "
-        "progress bar (drawn into a buffer); `-nolog` makes `self.log` a no-op.",
+        "Lookback 96. Both loops: the same model and initial weights, the same loss object, "
+        "AdamW from `configure_optimizers`, gradient-norm clipping at 1.0, the same batches in "
+        "the same order; validation off in both (a validation epoch is timed in "
+        "`bench_throughput.py`). Lightning runs with `fit_best`'s Trainer options "
+        "(`tsmem.training.fitting.trainer_options`: no logger, no progress bar or model summary "
+        "when quiet, no sanity validation) and its `ModelCheckpoint`. A step is timed from one "
+        "batch's start to the next's; per run the median of "
+        f"{args.steps} steps after {args.warmup} warm-up steps; the loops run back to back "
+        f"in each of {args.repeats} repeats, and `vs bare` is the median over repeats of the "
+        "per-repeat ratio (its range in brackets). `mean ms` is the mean step, periodic costs "
+        "included (noisier on a shared machine).",
+        "",
+        "Variants: `lightning` is what `MemNetForecaster.fit` runs; `per-step log (before)` "
+        "adds back the `self.log` of the training loss on every step that the module did before "
+        "(it now sums the loss in a tensor and logs its mean once per epoch); `+logger` adds "
+        "the CSV logger writing every 10 steps (`tsmem fit`'s setting); `+bar` is `verbose=2` "
+        "(Lightning's progress bar, drawn into a buffer, and model summary).",
         "",
     ]
     body = []
-    extra = {}  # batch size -> variant -> ms per step above the bare loop
     for bs in sorted({r["batch_size"] for r in over}):
         by = {r["variant"]: r for r in over if r["batch_size"] == bs}
         bare = by["bare"]
-        extra[bs] = {v: by[v]["ms_per_step"] - bare["ms_per_step"] for v in VARIANTS}
         for variant in VARIANTS:
             r = by[variant]
-            ratio = r["ms_per_step"] / bare["ms_per_step"]
             body.append(
                 [
                     str(bs),
                     variant,
                     f"{r['ms_per_step']:.2f}",
+                    f"{r['ms_per_step_mean']:.2f}",
                     f"{r['samples_per_s']:.0f}",
-                    f"{ratio:.3f}",
-                    f"{extra[bs][variant]:+.2f}",
+                    f"{r['ratio']:.3f} [{r['ratio_min']:.3f}, {r['ratio_max']:.3f}]",
+                    f"{r['ms_per_step'] - bare['ms_per_step']:+.2f}",
                 ]
             )
     out.append(
-        markdown_table(["batch", "loop", "ms/step", "samples/s", "time vs bare", "extra ms/step"], body)
+        markdown_table(
+            ["batch", "loop", "median ms/step", "mean ms", "samples/s", "vs bare", "extra ms/step"],
+            body,
+        )
     )
-    overhead = {bs: extra[bs]["lightning"] / _bare_ms(over, bs) for bs in extra}
-    worst_bs = max(overhead, key=overhead.get)
+    ratio = {r["batch_size"]: r["ratio"] for r in over if r["variant"] == "lightning"}
     out += [
         "",
-        "Lightning overhead (bar off, `time vs bare − 1`): "
-        + ", ".join(f"{100 * overhead[bs]:+.1f} % at batch {bs}" for bs in sorted(overhead))
-        + ".",
-    ]
-    if overhead[worst_bs] > 0.10:
-        e = extra[worst_bs]
-        out += [
-            "",
-            f"Why above 10 % at batch {worst_bs}: Lightning adds a roughly fixed cost per "
-            "step, not a slowdown of the model ("
-            + ", ".join(f"+{extra[bs]['lightning']:.2f} ms at batch {bs}" for bs in sorted(extra))
-            + f"). Of it, `self.log('train_loss')` accounts for "
-            f"{e['lightning'] - e['lightning-nolog']:.2f} ms (the `lightning-nolog` row "
-            "replaces `self.log` by a no-op; profiling shows Lightning's result collection "
-            "moving its metric state with `apply_to_collection` on every call); the rest is "
-            "the fit loop's hooks, the optimizer closure and batch transfer. Against a CPU "
-            "step of a few milliseconds this is visible; for larger batches or models it "
-            "fades (see the larger batch).",
-        ]
-    out += [
+        "Lightning overhead as `MemNetForecaster.fit` runs it (`vs bare − 1`): "
+        + ", ".join(f"{100 * (ratio[bs] - 1):+.1f} % at batch {bs}" for bs in sorted(ratio))
+        + " (target: at most +10 %).",
         "",
         "## (b) Step time vs slots N and hops K (bare loop)",
         "",
@@ -354,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
         help="folder for .md and .csv (default experiments/results; with --quick runs/experiments)",
     )
     args = parser.parse_args(argv)
-    args.steps, args.warmup, args.repeats = (5, 2, 1) if args.quick else (300, 20, 5)
+    args.steps, args.warmup, args.repeats = (5, 2, 1) if args.quick else (200, 20, 5)
     args.scaling_batch, args.scaling_steps, args.warmup_scaling = (
         (4, 3, 1) if args.quick else (16, 15, 3)
     )
@@ -368,6 +388,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     command = "python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])])
+    if os.environ.get("OMP_NUM_THREADS"):
+        command = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {command}"
 
     t0 = time.perf_counter()
     rows = bench_overhead(batch_sizes, args.steps, args.warmup, args.repeats)

@@ -33,7 +33,9 @@ def test_training_benchmark_quick_mode_measures_both_loops(tmp_path):
     batch_sizes = {r["batch_size"] for r in overhead}
     # every loop timed at every batch size, on the same model
     assert {(r["variant"], r["batch_size"]) for r in overhead} == {
-        (v, b) for v in ("bare", "lightning", "lightning-nolog", "lightning+bar") for b in batch_sizes
+        (v, b)
+        for v in ("bare", "lightning", "lightning, per-step log (before)", "lightning+logger", "lightning+bar")
+        for b in batch_sizes
     }
     for r in rows:
         ms, per_s, batch = float(r["ms_per_step"]), float(r["samples_per_s"]), int(r["batch_size"])

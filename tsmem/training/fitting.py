@@ -71,16 +71,7 @@ def fit_best(
             callbacks.insert(0, EarlyStopping(monitor="val_loss", patience=patience))
         if level == 1:
             callbacks.append(EpochProgress())
-        options = {
-            "max_epochs": max_epochs,
-            "logger": False,
-            "enable_progress_bar": level == 2,
-            "enable_model_summary": level == 2,
-            "gradient_clip_val": 1.0,
-            "deterministic": deterministic,
-            "limit_val_batches": 1.0 if validate else 0,
-            "num_sanity_val_steps": 0,
-        }
+        options = trainer_options(level, max_epochs, validate=validate, deterministic=deterministic)
         trainer = pl.Trainer(**(options | user | {"callbacks": callbacks}))
         # ddp_spawn/ddp_notebook train in child processes: Lightning hands back the weights and
         # the best checkpoint's path, not the callbacks' state, which the last checkpoint keeps.
@@ -96,6 +87,31 @@ def fit_best(
             score, epochs = _from_last_checkpoint(os.path.join(folder, "last.ckpt"), best.state_key)
     module.cpu().eval()
     return FitResult(float(score) if validate and score is not None else None, epochs)
+
+
+def trainer_options(
+    level: int, max_epochs: int, *, validate: bool = True, deterministic: bool = False
+) -> dict[str, Any]:
+    """The ``pl.Trainer`` options of :func:`fit_best` (before the user's ``trainer_kwargs``).
+
+    Nothing runs per step that the fit does not use: no logger (the module's epoch
+    metrics reach early stopping and checkpointing through ``callback_metrics``), no
+    progress bar or model summary below level 2, no sanity validation (the first epoch
+    validates anyway). ``experiments/bench_training.py`` times a fit with these options.
+
+    >>> trainer_options(0, 10)["enable_progress_bar"], trainer_options(2, 10)["enable_progress_bar"]
+    (False, True)
+    """
+    return {
+        "max_epochs": max_epochs,
+        "logger": False,
+        "enable_progress_bar": level == 2,
+        "enable_model_summary": level == 2,
+        "gradient_clip_val": 1.0,
+        "deterministic": deterministic,
+        "limit_val_batches": 1.0 if validate else 0,
+        "num_sanity_val_steps": 0,
+    }
 
 
 def _from_last_checkpoint(path: str, best_key: str) -> tuple[Any, int]:

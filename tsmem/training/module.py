@@ -11,10 +11,6 @@ Every batch is a ``dict``:
 - ``"time_features"`` (optional): float tensor (B, L, F), numeric calendar
   features of every lookback step. Read only when the config uses the
   "calendar" temporal encoding (then it is required); ignored otherwise.
-- ``"covariates"`` (B, L, P), ``"future_covariates"`` (B, H, Fk), ``"static"``
-  (B, S) (optional): covariates read with the history, over the horizon, and per
-  series. Read only by a network built for them (``n_covariates``,
-  ``n_future_covariates``, ``n_static`` > 0), which then requires them.
 
 Other keys are ignored. All values on the model's scale: the module does no
 scaling (the DataModule or RevIN does).
@@ -108,9 +104,6 @@ class MemNetModule(pl.LightningModule):
         encoder: Literal["linear", "conv", "gru"] = "linear",
         temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("sinusoidal",),
         n_time_features: int = 0,
-        n_covariates: int = 0,
-        n_future_covariates: int = 0,
-        n_static: int = 0,
         key_value: bool = False,
         value_length: int | None = None,
         memory: Literal["lookback", "history"] = "history",
@@ -175,6 +168,8 @@ class MemNetModule(pl.LightningModule):
         self.loss_fn = get_loss(loss, config.quantiles, huber_delta)  # checks loss vs quantiles
         self.config = config
         self.net = MemNet(config)
+        self._sums: dict[str, Tensor] = {}  # stage -> scores summed over the epoch's samples
+        self._counts: dict[str, int] = {}  # stage -> samples scored
 
     @classmethod
     def from_config(cls, config: MemNetConfig, **training: Any) -> MemNetModule:
@@ -183,52 +178,46 @@ class MemNetModule(pl.LightningModule):
 
     # -- forward and steps ---------------------------------------------------------------
 
-    def forward(
-        self,
-        x: Tensor,
-        time_features: Tensor | None = None,
-        covariates: Tensor | None = None,
-        future_covariates: Tensor | None = None,
-        static: Tensor | None = None,
-    ) -> MemNetOutput:
+    def forward(self, x: Tensor, time_features: Tensor | None = None) -> MemNetOutput:
         """Run the network: see `tsmem.nn.MemNet.forward`."""
-        return self.net(x, time_features, covariates, future_covariates, static)
+        return self.net(x, time_features)
 
-    def _inputs(self, batch: Any) -> tuple[Tensor, dict[str, Tensor | None]]:
-        """The lookback ``x`` and the network's other inputs (keyword arguments) of a batch."""
+    def _inputs(self, batch: Any) -> tuple[Tensor, Tensor | None]:
         if not isinstance(batch, Mapping) or "x" not in batch:
             raise ValueError(
                 "MemNetModule expects dict batches {'x': (B, L, C), 'y': (B, H, C), "
                 f"'time_features': optional (B, L, F)}}; got {type(batch).__name__}."
             )
-        c = self.config
-        uses_calendar = "calendar" in c.temporal_encoding
-        inputs = {"time_features": batch.get("time_features") if uses_calendar else None}
-        # Covariates are read only by a network built for them (n_* > 0), which requires them.
-        for key, width in (("covariates", c.n_covariates),
-                           ("future_covariates", c.n_future_covariates), ("static", c.n_static)):
-            if width:
-                inputs[key] = batch.get(key)
-        return batch["x"], inputs
+        uses_calendar = "calendar" in self.config.temporal_encoding
+        return batch["x"], batch.get("time_features") if uses_calendar else None
 
     def _shared_step(self, batch: Mapping[str, Tensor], stage: str) -> Tensor:
-        x, inputs = self._inputs(batch)
+        x, time_features = self._inputs(batch)
         if "y" not in batch:
             raise ValueError(f"A {stage} batch needs the target 'y' (B, H, C).")
         y = batch["y"]
-        forecast = self.net(x, **inputs).forecast
+        forecast = self.net(x, time_features).forecast
         loss = self._loss(forecast, y, x)
-        B = x.shape[0]
-        self.log(f"{stage}_loss", loss, prog_bar=stage != "test", batch_size=B)
-        if stage != "train":
-            point = point_forecast(forecast, self.config.quantiles)
-            self.log(f"{stage}_mse", torch.mean((point - y) ** 2), batch_size=B)
-            self.log(f"{stage}_mae", torch.mean((point - y).abs()), batch_size=B)
+        if stage == "train":
+            self._add_scores(stage, loss[None], len(x))
+        else:
+            self._add_scores(stage, self._scores(forecast, y, loss), len(x))
         return loss
 
     def training_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
-        """Loss on a training batch, logged as ``train_loss``."""
-        return self._shared_step(batch, "train")
+        """Loss on a training batch; its epoch mean is logged as ``train_loss``.
+
+        With a logger attached, the batch loss is also logged as ``train_loss_step`` on the
+        steps the logger writes (every ``log_every_n_steps``).
+        """
+        loss = self._shared_step(batch, "train")
+        trainer = self._trainer  # None when called outside a Trainer
+        if trainer is not None and trainer.loggers and trainer.log_every_n_steps:
+            # Lightning's self.log costs about 0.5 ms a call on a CPU (a tenth of a small
+            # step), so the step curve is logged only on the steps the logger writes.
+            if (self.global_step + 1) % trainer.log_every_n_steps == 0:
+                self.log("train_loss_step", loss, batch_size=len(batch["x"]))
+        return loss
 
     def _loss(self, forecast: Tensor, y: Tensor, x: Tensor) -> Tensor:
         if needs_insample(self.loss_fn):  # the lookback (a long memory may be NaN-padded)
@@ -245,56 +234,99 @@ class MemNetModule(pl.LightningModule):
         """
         if self.config.hops == 0:
             return self._shared_step(batch, "val")
-        x, inputs = self._inputs(batch)
+        x, time_features = self._inputs(batch)
         if "y" not in batch:
             raise ValueError("A val batch needs the target 'y' (B, H, C).")
         y = batch["y"]
         for is_open in (True, False):
             self.net.memory_open.fill_(is_open)
-            forecast = self.net(x, **inputs).forecast
-            point = point_forecast(forecast, self.config.quantiles)
-            scores = torch.stack([
-                self._loss(forecast, y, x), torch.mean((point - y) ** 2), torch.mean((point - y).abs())
-            ])  # fmt: skip
-            self._memory_scores[is_open] = self._memory_scores.get(is_open, 0) + scores * len(x)
-        self._memory_count += len(x)
+            forecast = self.net(x, time_features).forecast
+            scores = self._scores(forecast, y, self._loss(forecast, y, x))
+            self._add_scores("val_open" if is_open else "val_shut", scores, len(x))
         return None
 
     def on_validation_epoch_start(self) -> None:
-        self._memory_scores: dict[bool, Tensor] = {}
-        self._memory_count = 0
+        self._reset_scores("val", "val_open", "val_shut")
 
     def on_validation_epoch_end(self) -> None:
-        """Keep the memory open only if it scored better on this validation epoch."""
-        if self.config.hops == 0 or not self._memory_count:
+        """Log the epoch's validation scores; with memory, keep it open only if it scored better."""
+        if self.config.hops == 0:
+            self._log_means("val", ("val_loss", "val_mse", "val_mae"))
             return
-        # Under DDP every rank scored its own share of the windows: sum over ranks, so all
-        # ranks make the same open/shut choice from the whole validation set.
-        totals = torch.stack([self._memory_scores[True], self._memory_scores[False]])  # (2, 3)
-        count = torch.tensor(float(self._memory_count), device=totals.device)
-        if self.trainer.world_size > 1:
-            totals = self.trainer.strategy.reduce(totals, reduce_op="sum")
-            count = self.trainer.strategy.reduce(count, reduce_op="sum")
-        means = {True: totals[0] / count, False: totals[1] / count}
-        is_open = bool(means[True][0] <= means[False][0])
+        opened, shut = self._epoch_means("val_open"), self._epoch_means("val_shut")
+        if opened is None or shut is None:
+            return
+        is_open = bool(opened[0] <= shut[0])  # the epoch's one host sync
         self.net.memory_open.fill_(is_open)
-        loss, mse, mae = means[is_open]
+        loss, mse, mae = opened if is_open else shut
         self.log("val_loss", loss, prog_bar=True)
         self.log("val_mse", mse)
         self.log("val_mae", mae)
-        self.log("val_loss_memory_open", means[True][0])
-        self.log("val_loss_memory_shut", means[False][0])
+        self.log("val_loss_memory_open", opened[0])
+        self.log("val_loss_memory_shut", shut[0])
 
     def test_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
-        """Logs ``test_loss``, ``test_mse``, ``test_mae``."""
+        """Scores a test batch: the epoch logs ``test_loss``, ``test_mse``, ``test_mae``."""
         return self._shared_step(batch, "test")
+
+    def on_test_epoch_start(self) -> None:
+        self._reset_scores("test")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_means("test", ("test_loss", "test_mse", "test_mae"))
+
+    def on_train_epoch_end(self) -> None:
+        """Log ``train_loss``, the epoch's mean training loss."""
+        self._log_means("train", ("train_loss",))
+
+    # -- epoch scores ------------------------------------------------------------------------
+    # Lightning's self.log costs about 0.5 ms a call on a CPU (its result collection moves
+    # every metric's state), a tenth of a small training step. So the scores are summed in
+    # tensors where they are computed (no host sync per step) and logged once per epoch as
+    # means weighted by batch size: what self.log(on_epoch=True, batch_size=B) reports.
+
+    def _scores(self, forecast: Tensor, y: Tensor, loss: Tensor) -> Tensor:
+        """(3,) the loss, MSE and MAE of a batch, the last two on the point forecast."""
+        error = point_forecast(forecast, self.config.quantiles) - y
+        return torch.stack([loss, torch.mean(error**2), torch.mean(error.abs())])
+
+    def _reset_scores(self, *stages: str) -> None:
+        for stage in stages:
+            self._sums.pop(stage, None)
+            self._counts.pop(stage, None)
+
+    def _add_scores(self, stage: str, scores: Tensor, n: int) -> None:
+        """Add the scores of a batch of ``n`` samples to the epoch's sums."""
+        scores = scores.detach() * n
+        self._sums[stage] = self._sums[stage] + scores if stage in self._sums else scores
+        self._counts[stage] = self._counts.get(stage, 0) + n
+
+    def _epoch_means(self, stage: str) -> Tensor | None:
+        """The epoch's mean scores of ``stage`` over all ranks (None if it scored nothing)."""
+        if stage not in self._sums:
+            return None
+        totals, count = self._sums.pop(stage), self._counts.pop(stage)
+        count_t = torch.tensor(float(count), device=totals.device)
+        # Under DDP every rank scored its own share of the windows: sum over ranks, so the
+        # logged means and the memory's open/shut choice are those of the whole set.
+        if self.trainer.world_size > 1:
+            totals = self.trainer.strategy.reduce(totals, reduce_op="sum")
+            count_t = self.trainer.strategy.reduce(count_t, reduce_op="sum")
+        return totals / count_t
+
+    def _log_means(self, stage: str, names: tuple[str, ...]) -> None:
+        means = self._epoch_means(stage)
+        if means is None:
+            return
+        for name, value in zip(names, means, strict=True):
+            self.log(name, value, prog_bar=name in ("train_loss", "val_loss"))
 
     def predict_step(
         self, batch: Mapping[str, Tensor], batch_idx: int, dataloader_idx: int = 0
     ) -> MemNetOutput:
         """``MemNetOutput(forecast, attention)`` for a batch (``y`` not needed)."""
-        x, inputs = self._inputs(batch)
-        return self.net(x, **inputs)
+        x, time_features = self._inputs(batch)
+        return self.net(x, time_features)
 
     @property
     def context_length(self) -> int:
@@ -319,6 +351,7 @@ class MemNetModule(pl.LightningModule):
     def on_train_epoch_start(self) -> None:
         """Keep the softmax off for the first ``linear_start_epochs`` epochs, and the memory
         shut for the first ``memory_warmup_epochs``."""
+        self._reset_scores("train")
         if self.config.linear_start:
             self.net.linear_start_active = self.current_epoch < self.hparams.linear_start_epochs
         # Training reads the memory (after any warm-up) whatever the last validation chose.
