@@ -11,6 +11,10 @@ Every batch is a ``dict``:
 - ``"time_features"`` (optional): float tensor (B, L, F), numeric calendar
   features of every lookback step. Read only when the config uses the
   "calendar" temporal encoding (then it is required); ignored otherwise.
+- ``"covariates"`` (B, L, P), ``"future_covariates"`` (B, H, Fk), ``"static"``
+  (B, S) (optional): covariates read with the history, over the horizon, and per
+  series. Read only by a network built for them (``n_covariates``,
+  ``n_future_covariates``, ``n_static`` > 0), which then requires them.
 
 Other keys are ignored. All values on the model's scale: the module does no
 scaling (the DataModule or RevIN does).
@@ -104,6 +108,9 @@ class MemNetModule(pl.LightningModule):
         encoder: Literal["linear", "conv", "gru"] = "linear",
         temporal_encoding: tuple[Literal["learned", "sinusoidal", "calendar"], ...] = ("sinusoidal",),
         n_time_features: int = 0,
+        n_covariates: int = 0,
+        n_future_covariates: int = 0,
+        n_static: int = 0,
         key_value: bool = False,
         value_length: int | None = None,
         memory: Literal["lookback", "history"] = "history",
@@ -178,25 +185,40 @@ class MemNetModule(pl.LightningModule):
 
     # -- forward and steps ---------------------------------------------------------------
 
-    def forward(self, x: Tensor, time_features: Tensor | None = None) -> MemNetOutput:
+    def forward(
+        self,
+        x: Tensor,
+        time_features: Tensor | None = None,
+        covariates: Tensor | None = None,
+        future_covariates: Tensor | None = None,
+        static: Tensor | None = None,
+    ) -> MemNetOutput:
         """Run the network: see `tsmem.nn.MemNet.forward`."""
-        return self.net(x, time_features)
+        return self.net(x, time_features, covariates, future_covariates, static)
 
-    def _inputs(self, batch: Any) -> tuple[Tensor, Tensor | None]:
+    def _inputs(self, batch: Any) -> tuple[Tensor, dict[str, Tensor | None]]:
+        """The lookback ``x`` and the network's other inputs (keyword arguments) of a batch."""
         if not isinstance(batch, Mapping) or "x" not in batch:
             raise ValueError(
                 "MemNetModule expects dict batches {'x': (B, L, C), 'y': (B, H, C), "
                 f"'time_features': optional (B, L, F)}}; got {type(batch).__name__}."
             )
-        uses_calendar = "calendar" in self.config.temporal_encoding
-        return batch["x"], batch.get("time_features") if uses_calendar else None
+        c = self.config
+        uses_calendar = "calendar" in c.temporal_encoding
+        inputs = {"time_features": batch.get("time_features") if uses_calendar else None}
+        # Covariates are read only by a network built for them (n_* > 0), which requires them.
+        for key, width in (("covariates", c.n_covariates),
+                           ("future_covariates", c.n_future_covariates), ("static", c.n_static)):
+            if width:
+                inputs[key] = batch.get(key)
+        return batch["x"], inputs
 
     def _shared_step(self, batch: Mapping[str, Tensor], stage: str) -> Tensor:
-        x, time_features = self._inputs(batch)
+        x, inputs = self._inputs(batch)
         if "y" not in batch:
             raise ValueError(f"A {stage} batch needs the target 'y' (B, H, C).")
         y = batch["y"]
-        forecast = self.net(x, time_features).forecast
+        forecast = self.net(x, **inputs).forecast
         loss = self._loss(forecast, y, x)
         if stage == "train":
             self._add_scores(stage, loss[None], len(x))
@@ -234,13 +256,13 @@ class MemNetModule(pl.LightningModule):
         """
         if self.config.hops == 0:
             return self._shared_step(batch, "val")
-        x, time_features = self._inputs(batch)
+        x, inputs = self._inputs(batch)
         if "y" not in batch:
             raise ValueError("A val batch needs the target 'y' (B, H, C).")
         y = batch["y"]
         for is_open in (True, False):
             self.net.memory_open.fill_(is_open)
-            forecast = self.net(x, time_features).forecast
+            forecast = self.net(x, **inputs).forecast
             scores = self._scores(forecast, y, self._loss(forecast, y, x))
             self._add_scores("val_open" if is_open else "val_shut", scores, len(x))
         return None
@@ -325,8 +347,8 @@ class MemNetModule(pl.LightningModule):
         self, batch: Mapping[str, Tensor], batch_idx: int, dataloader_idx: int = 0
     ) -> MemNetOutput:
         """``MemNetOutput(forecast, attention)`` for a batch (``y`` not needed)."""
-        x, time_features = self._inputs(batch)
-        return self.net(x, time_features)
+        x, inputs = self._inputs(batch)
+        return self.net(x, **inputs)
 
     @property
     def context_length(self) -> int:
