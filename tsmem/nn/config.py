@@ -96,7 +96,8 @@ class MemNetConfig:
         the history of the future-known ones. They are read beside the target in the
         query window (by the controller) and in every memory slot's window (by the slot
         encoders); addressing by correlation and the retrieved futures read the target
-        only. Read off the data by the estimator and the DataModule.
+        only. With ``revin=True`` they are standardised by their own last ``lookback``
+        steps, as the target is. Read off the data by the estimator and the DataModule.
     n_future_covariates : int, default 0
         Width ``Fk`` of the future-known covariates over the forecast steps,
         ``future_covariates`` (B, H, Fk): calendar, holidays, planned prices. They enter

@@ -58,6 +58,19 @@ def _zero_linear(n_in: int, n_out: int) -> nn.Linear:
     return layer
 
 
+def _instance_normalized(covariates: Tensor, recent: int, observed: Tensor | None) -> Tensor:
+    """Covariates (B, L, P) standardised by their own last ``recent`` steps, as RevIN does the
+    target: a covariate that drifts between training and test reaches the network on the
+    scale it had in training. Padding (``observed`` False) stays 0."""
+    window = covariates[:, -recent:]  # (B, L', P)
+    mean = window.mean(dim=1, keepdim=True)  # (B, 1, P)
+    std = window.var(dim=1, keepdim=True, unbiased=False).add(1e-5).sqrt()  # (B, 1, P)
+    normalized = (covariates - mean) / std
+    if observed is not None:
+        normalized = torch.where(observed.unsqueeze(-1), normalized, torch.zeros_like(normalized))
+    return normalized
+
+
 class MemNetOutput(NamedTuple):
     """What `MemNet.forward` returns.
 
@@ -266,6 +279,8 @@ class MemNet(nn.Module):
             # (the first Fk columns of ``covariates`` are their history) taken out; β·f of
             # the forecast steps is added back below.
             x = x - self.future_linear(covariates[..., : c.n_future_covariates])  # (B, L, C)
+        if self.revin is not None and covariates is not None:
+            covariates = _instance_normalized(covariates, c.lookback, observed)  # (B, L, P)
         extras = {"covariates": covariates, "future": future_covariates, "static": static}
         stats = None
         if self.revin is not None:
