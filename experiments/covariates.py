@@ -71,7 +71,7 @@ MODELS = {
 
 def calendar(index: pd.DatetimeIndex) -> pd.DataFrame:
     """Hour of day and day of week on the circle: known for any future timestamp."""
-    hour, weekday = index.hour.to_numpy(), index.dayofweek.to_numpy()
+    hour, weekday = index.hour.to_numpy(), index.day_of_week.to_numpy()
     return pd.DataFrame({
         "hour_sin": np.sin(2 * np.pi * hour / 24), "hour_cos": np.cos(2 * np.pi * hour / 24),
         "weekday_sin": np.sin(2 * np.pi * weekday / 7), "weekday_cos": np.cos(2 * np.pi * weekday / 7),

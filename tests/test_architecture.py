@@ -104,7 +104,8 @@ def test_the_cli_offers_every_module_option_with_its_default():
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         main(["fit", "--print_config"])
     printed = yaml.safe_load(out.getvalue())["model"]
-    linked = {"lookback", "horizon", "n_channels", "n_time_features"}  # read off --data.*
+    linked = {"lookback", "horizon", "n_channels", "n_time_features",  # read off --data.*
+              "n_covariates", "n_future_covariates", "n_static"}
     module = {n: d for n, (d, _) in parameters(MemNetModule.__init__).items() if n not in linked}
     assert sorted(printed) == sorted(module)
     plain = {n: list(d) if isinstance(d, tuple) else d for n, d in module.items()}

@@ -481,7 +481,8 @@ def test_every_model_option_has_a_description_in_help(capsys):
     assert exit_code(["fit", "--help"]) == 0
     usage, options_help = capsys.readouterr().out.split("\n\n", 1)  # usage lists names only
     out = " ".join(options_help.split())  # argparse wraps lines
-    linked = {"lookback", "horizon", "n_channels", "n_time_features"}  # given under --data
+    linked = {"lookback", "horizon", "n_channels", "n_time_features",  # given under --data
+              "n_covariates", "n_future_covariates", "n_static"}
     options = [n for n in inspect.signature(MemNetModule.__init__).parameters if n != "self"]
     undescribed = []
     for name in (n for n in options if n not in linked):

@@ -185,3 +185,21 @@ def test_the_datamodule_reads_covariate_columns_of_a_file_and_trains(tmp_path):
         out = module(batch["x"], covariates=batch["covariates"],
                      future_covariates=batch["future_covariates"])
     assert out.forecast.shape == (3, 6, 1)
+
+
+def test_the_cli_reads_covariate_columns_and_links_their_widths(tmp_path):
+    from tsmem.lightning_cli import main
+
+    y, X = promo_series(n=200)
+    frame = pd.DataFrame({"date": y.index, "sales": y.to_numpy(), "promo": X["promo"].to_numpy(),
+                          "footfall": np.random.default_rng(0).normal(size=len(y))})
+    path = tmp_path / "shop.csv"
+    frame.to_csv(path, index=False)
+    cli = main(["fit", f"--data.dataset={path}", "--data.target=[sales]", "--data.past_covariates=[footfall]",
+                "--data.future_covariates=[promo]", "--data.lookback=24", "--data.horizon=6",
+                "--model.window=4", "--model.stride=4", "--model.d_model=8", "--trainer.fast_dev_run=true",
+                f"--trainer.default_root_dir={tmp_path}", "--trainer.enable_progress_bar=false",
+                "--trainer.enable_model_summary=false"])
+    hp = cli.model.hparams
+    assert (hp.n_channels, hp.n_covariates, hp.n_future_covariates, hp.n_static) == (1, 2, 1, 0)
+    assert cli.trainer.state.finished

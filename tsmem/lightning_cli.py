@@ -131,6 +131,8 @@ class TsmemCLI(LightningCLI):
         parser.link_arguments(
             "data.n_time_features", "model.n_time_features", apply_on="instantiate"
         )
+        for width in ("n_covariates", "n_future_covariates", "n_static"):  # --data.*_covariates
+            parser.link_arguments(f"data.{width}", f"model.{width}", apply_on="instantiate")
         # Callback groups (rather than trainer_defaults) so they show in --print_config
         # and can be tuned, e.g. --early_stopping.patience 10.
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
