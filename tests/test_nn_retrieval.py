@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tsmem.nn import MemNet, MemNetConfig, build_memory
-from tsmem.nn.retrieval import align_futures, masked_softmax, pearson_scores
+from tsmem.nn.retrieval import FuturesRead, align_futures, masked_softmax, pearson_scores
 
 
 def test_pearson_scores_see_affine_copies_whatever_the_weights():
@@ -118,6 +118,30 @@ def test_noop_start_begins_as_the_controller_alone():
     # scale, against a tenth or more when the gates start half open.
     assert gap < 0.03 * x.abs().mean()
     assert gap < 0.2 * open_gap
+
+
+def test_futures_correction_starts_as_the_plain_read_and_learns_what_it_cannot():
+    torch.manual_seed(0)
+    B, N, w, H, d = 64, 12, 8, 4, 16
+    inputs = (torch.randn(B, N), torch.ones(B, N, dtype=torch.bool), torch.randn(B, w, 1),
+              torch.randn(B, N, w, 1), torch.randn(B, N, H, 1), torch.randn(B, d))
+    plain = FuturesRead(d, H, "none", 0, noop_start=True)
+    corrected = FuturesRead(d, H, "none", 0, noop_start=True, correction=True)
+    read, _, _ = plain(*inputs)
+    start, _, _ = corrected(*inputs)
+    assert torch.equal(start, read)  # zero at the start: the read as it is
+
+    target = 0.5 * read.detach() + 0.3  # the analogues overshoot by 2x and sit 0.3 low
+    before = torch.mean((read - target) ** 2).item()
+    optimiser = torch.optim.Adam(corrected.correction.parameters(), lr=0.05)
+    for _ in range(300):
+        optimiser.zero_grad()
+        loss = torch.mean((corrected(*inputs)[0] - target) ** 2)
+        loss.backward()
+        optimiser.step()
+    assert loss.item() < 0.01 * before
+    with torch.no_grad():  # the plain read has no weight that moves r itself
+        assert torch.equal(plain(*inputs)[0], read)
 
 
 def _recall_batch(generator, batch, motifs=6, w=8, H=8, repeats=24):

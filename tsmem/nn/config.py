@@ -148,6 +148,12 @@ class MemNetConfig:
         difference of their last values, or not at all (``futures=True`` only).
     top_k : int, default 0
         Read futures from the ``top_k`` best-scoring slots only; 0 reads all.
+    futures_correction : bool, default False
+        Correct the read before it is mixed in: ``r ← r + W [r; u]``, a learned linear
+        map of the read futures and the query state, zero at the start (so the read is
+        first taken as it is). The head sees only ``u``, never the aligned futures, so
+        without this nothing can learn how the analogues' average errs (for instance
+        that it overshoots and should be damped). ``futures=True`` only.
     memory_dropout : float, default 0.0
         During training, the probability that a sample's memory is dropped whole: that
         sample is forecast from the controller's state by a head of its own (the "solo"
@@ -221,6 +227,7 @@ class MemNetConfig:
     futures: bool = True
     value_alignment: Literal["zscore", "offset", "none"] = "zscore"
     top_k: int = 0
+    futures_correction: bool = False
     memory_dropout: float = 0.0
     noop_start: bool = True
     attention: Literal["dot", "scaled"] = "scaled"

@@ -205,7 +205,8 @@ class MemNet(nn.Module):
                 self.log_temperature = nn.Parameter(torch.tensor(math.log(0.1)))
             if c.futures:
                 self.futures_read = FuturesRead(
-                    d, c.horizon * c.in_channels, c.value_alignment, c.top_k, c.noop_start
+                    d, c.horizon * c.in_channels, c.value_alignment, c.top_k, c.noop_start,
+                    c.futures_correction,
                 )
 
         head = "linear" if c.output == "contextual" else c.output

@@ -144,10 +144,18 @@ class FuturesRead(nn.Module):
         Read only the ``top_k`` best slots (0: all).
     noop_start : bool
         Start with the gate almost shut (bias −4): the model begins as its controller.
+    correction : bool, default False
+        Add a learned linear correction of the read, ``r + W [r; u]``, zero at the start.
     """
 
     def __init__(
-        self, d_model: int, out_features: int, alignment: str, top_k: int, noop_start: bool
+        self,
+        d_model: int,
+        out_features: int,
+        alignment: str,
+        top_k: int,
+        noop_start: bool,
+        correction: bool = False,
     ) -> None:
         super().__init__()
         self.alignment, self.top_k = alignment, top_k
@@ -155,6 +163,13 @@ class FuturesRead(nn.Module):
         self.gate = nn.Linear(d_model + 1, out_features)
         nn.init.zeros_(self.gate.weight)
         nn.init.constant_(self.gate.bias, -4.0 if noop_start else 0.0)
+        # The head sees only u, never the aligned futures; this map does, so it can learn
+        # how the analogues' average errs (damping, a bias per step). Zero at the start.
+        self.correction: nn.Linear | None = None
+        if correction:
+            self.correction = nn.Linear(out_features + d_model, out_features)
+            nn.init.zeros_(self.correction.weight)
+            nn.init.zeros_(self.correction.bias)
 
     def forward(
         self,
@@ -190,6 +205,8 @@ class FuturesRead(nn.Module):
         p = masked_softmax(scores, mask, self.top_k)  # (B, N)
         values = align_futures(query, keys, futures, self.alignment)  # (B, N, H, C)
         r = torch.einsum("bn,bnhc->bhc", p, values).flatten(1)  # (B, H·C)
+        if self.correction is not None:
+            r = r + self.correction(torch.cat([r, u], dim=1))  # (B, H·C)
         match = (p * pearson_scores(query, keys)).sum(dim=1, keepdim=True)  # (B, 1)
         g = torch.sigmoid(self.gate(torch.cat([u, match], dim=1)))  # (B, H·C)
         return r, g * mask.any(dim=1, keepdim=True), p

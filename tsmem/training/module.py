@@ -119,6 +119,7 @@ class MemNetModule(pl.LightningModule):
         futures: bool = True,
         value_alignment: Literal["zscore", "offset", "none"] = "zscore",
         top_k: int = 0,
+        futures_correction: bool = False,
         memory_dropout: float = 0.0,
         noop_start: bool = True,
         attention: Literal["dot", "scaled"] = "scaled",
