@@ -203,3 +203,26 @@ def test_the_cli_reads_covariate_columns_and_links_their_widths(tmp_path):
     hp = cli.model.hparams
     assert (hp.n_channels, hp.n_covariates, hp.n_future_covariates, hp.n_static) == (1, 2, 1, 0)
     assert cli.trainer.state.finished
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_past_covariates_reach_the_slots_as_well_as_the_query(hops):
+    """A covariate changed only before the query window moves the forecast through the memory
+    slots (hops=1), and only through them (hops=0 reads the query window alone)."""
+    from tsmem.nn import MemNet, MemNetConfig
+
+    torch.manual_seed(0)
+    config = MemNetConfig(lookback=32, horizon=4, window=4, stride=4, d_model=8, hops=hops,
+                          n_covariates=1, memory="lookback", dropout=0.0,
+                          revin=False)  # RevIN's per-sample statistics would read every step
+    net = MemNet(config).eval()
+    x, covariates = torch.randn(2, 32, 1), torch.randn(2, 32, 1)
+    changed = covariates.clone()
+    changed[:, 5] += 3.0  # in an old slot, far from the query window (the last 4 steps)
+    with torch.no_grad():
+        before, after = net(x, covariates=covariates).forecast, net(x, covariates=changed).forecast
+        query_changed = covariates.clone()
+        query_changed[:, -1] += 3.0
+        moved = net(x, covariates=query_changed).forecast
+    assert not torch.allclose(before, moved)  # the controller reads the query's covariates
+    assert torch.allclose(before, after) == (hops == 0)
