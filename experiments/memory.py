@@ -8,8 +8,10 @@ settings except the memory:
   where it scores better on validation);
 - ``memnet_md``: the same with ``memory_dropout=0.5`` (half the training samples are
   forecast without memory by a solo head, so shutting the memory is a real option);
-- ``memnet_best``: per horizon and seed, whichever of the two has the lower validation
-  loss (the test split is read once, for the chosen one);
+- ``memnet_fc``: the same with ``futures_correction=True`` (the read futures pass
+  through a learned linear correction, zero at the start);
+- ``memnet_best``: per horizon and seed, whichever memory variant run has the lower
+  validation loss (the test split is read once, for the chosen one);
 - ``gru``: the same network with ``hops=0`` (no memory at all);
 - ``analog``: the non-learned floor, the past windows most correlated with the last one
   and what followed them (:class:`tsmem.estimators.Analog`).
@@ -63,12 +65,14 @@ def specs(network: dict) -> dict[str, ModelSpec]:
         "memnet": ModelSpec("memnet", "neural", dict(network), "the default memory network"),
         "memnet_md": ModelSpec("memnet_md", "neural", network | {"memory_dropout": 0.5},
                                "memory dropout 0.5 with a solo head"),
+        "memnet_fc": ModelSpec("memnet_fc", "neural", network | {"futures_correction": True},
+                               "the read futures corrected by a learned linear map"),
     }
 
 
 def with_best(results: pd.DataFrame) -> pd.DataFrame:
     """Add ``memnet_best`` rows: per horizon and seed, the memory variant with the lower val_loss."""
-    variants = results[results.model.isin(["memnet", "memnet_md"])]
+    variants = results[results.model.isin(["memnet", "memnet_md", "memnet_fc"])]
     if variants.empty:
         return results
     best = variants.loc[variants.groupby(["horizon", "seed"]).val_loss.idxmin()].assign(model="memnet_best")
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dataset", choices=sorted(SETTINGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--horizons", nargs="+", type=int, default=None)
-    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md"])
+    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
