@@ -1,6 +1,6 @@
 """Does the memory earn its place? The default memory network against its controller alone.
 
-For each dataset, three models on the standard protocol, the neural ones with the same
+For each dataset, these models on the standard protocol, the neural ones with the same
 settings except the memory:
 
 - ``memnet``: tsmem's default memory network (Pearson addressing, retrieved futures
@@ -58,7 +58,7 @@ ANALOG = {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05
 
 
 def specs(network: dict) -> dict[str, ModelSpec]:
-    """The three models compared, the neural ones sharing ``network``."""
+    """The models compared, the neural ones sharing ``network``."""
     return {
         "analog": ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)"),
         "gru": ModelSpec("gru", "neural", network | {"hops": 0}, "the controller alone (hops=0)"),
