@@ -35,7 +35,6 @@ import argparse
 import contextlib
 import csv
 import io
-import itertools
 import logging
 import os
 import platform
@@ -101,21 +100,20 @@ def new_module(cfg: MemNetConfig, cls: type[MemNetModule] = MemNetModule) -> Mem
 # -- (a) Lightning vs bare loop ------------------------------------------------------------
 
 
-def bare_loop(cfg: MemNetConfig, batches: list[dict], warmup: int) -> list[float]:
-    """Seconds of each step after ``warmup`` of a hand-written PyTorch loop."""
-    module = new_module(cfg)
-    net, loss_fn = module.net.train(), module.loss_fn
-    opt = module.configure_optimizers()["optimizer"]
-    starts = []
-    for batch in batches:
-        starts.append(time.perf_counter())
-        loss = loss_fn(net(batch["x"]).forecast, batch["y"])
-        opt.zero_grad(set_to_none=True)
+class BareLoop:
+    """A hand-written training step on a twin of the benchmark model (same initial weights)."""
+
+    def __init__(self, cfg: MemNetConfig) -> None:
+        module = new_module(cfg)
+        self.net, self.loss_fn = module.net.train(), module.loss_fn
+        self.optimizer = module.configure_optimizers()["optimizer"]
+
+    def step(self, batch: dict) -> None:
+        loss = self.loss_fn(self.net(batch["x"]).forecast, batch["y"])
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), CLIP)
-        opt.step()
-    starts.append(time.perf_counter())
-    return [b - a for a, b in itertools.pairwise(starts[warmup:])]
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), CLIP)
+        self.optimizer.step()
 
 
 class Replay:
@@ -131,23 +129,38 @@ class Replay:
         return len(self.batches)
 
 
-class StepTimer(pl.Callback):
-    """The start time of every batch, and the end of the last one."""
+class PairedTimer(pl.Callback):
+    """Times every Lightning step and, right after it, the bare loop's step on the same batch.
 
-    def __init__(self) -> None:
+    Each batch's Lightning step is the time from its start to the next batch's start, less
+    the bare step run in between (in ``on_train_batch_end``). The two loops alternate step
+    by step, so a change in the machine's load hits both alike.
+    """
+
+    def __init__(self, bare: BareLoop) -> None:
+        self.bare = bare
         self.starts: list[float] = []
+        self.bare_s: list[float] = []
         self.end = 0.0
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         self.starts.append(time.perf_counter())
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        self.end = time.perf_counter()  # the last one ends the timing (not the epoch's end)
+        begin = time.perf_counter()
+        self.bare.step(batch)
+        self.end = time.perf_counter()
+        self.bare_s.append(self.end - begin)
+
+    def steps(self, warmup: int) -> tuple[list[float], list[float]]:
+        """Seconds of each (Lightning, bare) step after ``warmup``."""
+        bounds = [*self.starts, self.end]
+        lightning = [b - a - d for a, b, d in zip(bounds[:-1], bounds[1:], self.bare_s, strict=True)]
+        return lightning[warmup:], self.bare_s[warmup:]
 
 
 #: variant -> (module class, verbosity level of fit_best, logger)
 VARIANTS = {
-    "bare": None,
     "lightning": (MemNetModule, 0, False),
     "lightning, per-step log (before)": (PerStepLogModule, 0, False),
     "lightning+logger": (MemNetModule, 0, True),
@@ -155,11 +168,16 @@ VARIANTS = {
 }
 
 
-def lightning_loop(cfg: MemNetConfig, batches: list[dict], warmup: int, variant: str) -> list[float]:
-    """Seconds of each step after ``warmup`` of ``Trainer.fit`` with fit_best's options."""
+def paired_run(
+    cfg: MemNetConfig, batches: list[dict], warmup: int, variant: str
+) -> tuple[list[float], list[float]]:
+    """``Trainer.fit`` with fit_best's options, each step paired with the bare loop's.
+
+    Returns the seconds of each step after ``warmup``: Lightning's, and the bare loop's.
+    """
     cls, level, logger = VARIANTS[variant]
     module = new_module(cfg, cls)
-    timer = StepTimer()
+    timer = PairedTimer(BareLoop(cfg))
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         options = trainer_options(level, max_epochs=1, validate=False) | {
             "accelerator": "cpu",
@@ -175,7 +193,7 @@ def lightning_loop(cfg: MemNetConfig, batches: list[dict], warmup: int, variant:
         sink = io.StringIO()  # the progress bar is drawn (and costs time) but not shown
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             trainer.fit(module, train_dataloaders=Replay(batches))
-    return [b - a for a, b in itertools.pairwise([*timer.starts[warmup:], timer.end])]
+    return timer.steps(warmup)
 
 
 def bench_overhead(batch_sizes, steps, warmup, repeats) -> list[dict]:
@@ -183,40 +201,36 @@ def bench_overhead(batch_sizes, steps, warmup, repeats) -> list[dict]:
     rows = []
     for bs in batch_sizes:
         batches = make_batches(warmup + steps, bs, cfg.lookback)
-        medians: dict[str, list[float]] = {v: [] for v in VARIANTS}
-        means: dict[str, list[float]] = {v: [] for v in VARIANTS}
-        ratios: dict[str, list[float]] = {v: [] for v in VARIANTS}
-        for _ in range(repeats):  # back to back, so drift in machine load hits all alike
+        runs: dict[str, list[tuple[list[float], list[float]]]] = {v: [] for v in VARIANTS}
+        for _ in range(repeats):
             for variant in VARIANTS:
-                if variant == "bare":
-                    steps_s = bare_loop(cfg, batches, warmup)
-                else:
-                    steps_s = lightning_loop(cfg, batches, warmup, variant)
-                assert len(steps_s) == steps, (variant, len(steps_s))
-                medians[variant].append(statistics.median(steps_s))
-                means[variant].append(statistics.fmean(steps_s))
-                ratios[variant].append(medians[variant][-1] / medians["bare"][-1])
-        for variant in VARIANTS:
-            sec = statistics.median(medians[variant])
-            rows.append(
-                dict(
-                    section="overhead",
-                    variant=variant,
-                    batch_size=bs,
-                    n_slots=cfg.n_slots,
-                    hops=cfg.hops,
-                    lookback=cfg.lookback,
-                    steps=steps,
-                    seconds=sec * steps,
-                    samples_per_s=bs / sec,
-                    ms_per_step=1000 * sec,
-                    ms_per_step_mean=1000 * statistics.median(means[variant]),
-                    ratio=statistics.median(ratios[variant]),
-                    ratio_min=min(ratios[variant]),
-                    ratio_max=max(ratios[variant]),
-                )
-            )
+                runs[variant].append(paired_run(cfg, batches, warmup, variant))
+        all_bare = [t for variant_runs in runs.values() for _, bare in variant_runs for t in bare]
+        rows.append(_row("bare", bs, cfg, steps, all_bare, [1.0]))
+        for variant, variant_runs in runs.items():
+            ratios = [statistics.median(ls) / statistics.median(bs_) for ls, bs_ in variant_runs]
+            rows.append(_row(variant, bs, cfg, steps, [t for ls, _ in variant_runs for t in ls], ratios))
     return rows
+
+
+def _row(variant, batch_size, cfg, steps, step_s: list[float], ratios: list[float]) -> dict:
+    sec = statistics.median(step_s)
+    return dict(
+        section="overhead",
+        variant=variant,
+        batch_size=batch_size,
+        n_slots=cfg.n_slots,
+        hops=cfg.hops,
+        lookback=cfg.lookback,
+        steps=steps,
+        seconds=sec * steps,
+        samples_per_s=batch_size / sec,
+        ms_per_step=1000 * sec,
+        ms_per_step_mean=1000 * statistics.fmean(step_s),
+        ratio=statistics.median(ratios),
+        ratio_min=min(ratios),
+        ratio_max=max(ratios),
+    )
 
 
 # -- (b) scaling with N and K -------------------------------------------------------------
@@ -294,12 +308,15 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
         "the same order; validation off in both (a validation epoch is timed in "
         "`bench_throughput.py`). Lightning runs with `fit_best`'s Trainer options "
         "(`tsmem.training.fitting.trainer_options`: no logger, no progress bar or model summary "
-        "when quiet, no sanity validation) and its `ModelCheckpoint`. A step is timed from one "
-        "batch's start to the next's; per run the median of "
-        f"{args.steps} steps after {args.warmup} warm-up steps; the loops run back to back "
-        f"in each of {args.repeats} repeats, and `vs bare` is the median over repeats of the "
-        "per-repeat ratio (its range in brackets). `mean ms` is the mean step, periodic costs "
-        "included (noisier on a shared machine).",
+        "when quiet, no sanity validation) and its `ModelCheckpoint`. The two loops alternate "
+        "step by step in one process: after each Lightning step (in `on_train_batch_end`) the "
+        "bare loop runs the same batch on a twin model, so a change in the machine's load hits "
+        "both alike. A Lightning step is the time from one batch's start to the next's, less "
+        f"the bare step in between. {args.steps} steps after {args.warmup} warm-up steps per run, "
+        f"{args.repeats} runs per variant; `vs bare` is the median over runs of "
+        "median(Lightning step) / median(bare step) of the run (the range over runs in "
+        "brackets); the `bare` row pools every run's bare steps. `mean ms` is the mean step, "
+        "periodic costs included (noisier on a shared machine).",
         "",
         "Variants: `lightning` is what `MemNetForecaster.fit` runs; `per-step log (before)` "
         "adds back the `self.log` of the training loss on every step that the module did before "
@@ -312,7 +329,7 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
     for bs in sorted({r["batch_size"] for r in over}):
         by = {r["variant"]: r for r in over if r["batch_size"] == bs}
         bare = by["bare"]
-        for variant in VARIANTS:
+        for variant in ("bare", *VARIANTS):
             r = by[variant]
             body.append(
                 [
@@ -374,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
         help="folder for .md and .csv (default experiments/results; with --quick runs/experiments)",
     )
     args = parser.parse_args(argv)
-    args.steps, args.warmup, args.repeats = (5, 2, 1) if args.quick else (200, 20, 5)
+    args.steps, args.warmup, args.repeats = (5, 2, 1) if args.quick else (200, 20, 3)
     args.scaling_batch, args.scaling_steps, args.warmup_scaling = (
         (4, 3, 1) if args.quick else (16, 15, 3)
     )
