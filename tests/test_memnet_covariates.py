@@ -42,7 +42,7 @@ def test_a_known_future_promotion_is_forecast_far_better_with_X():
     params = {"horizon": 12, "season_length": 7, "max_epochs": 40, **FAST}
     without = MemNetForecaster(**params).fit(train).predict()
     with_X = MemNetForecaster(**params).fit(train, X=X.iloc[:400]).predict(X=X.iloc[400:])
-    # Measured at this seed: 0.21 with X, 1.93 without (the promotions are noise to it).
+    # Measured at this seed: 0.31 with X, 1.93 without (the promotions are noise to it).
     assert mae(with_X, test) < 0.5 * mae(without, test)
     assert mae(with_X, test) < 0.6
 
@@ -54,13 +54,18 @@ def test_a_past_covariate_that_leads_the_target_is_read():
     driver = rng.normal(0, 1, n + horizon)
     y = 10 + 2 * np.roll(driver, 3) + rng.normal(0, 0.1, n + horizon)  # y_t = 2 x_{t-3}: known at the origin
     y, X = pd.Series(y[5:], index=index[5:]), pd.DataFrame({"driver": driver[5:]}, index=index[5:])
-    train, test = y.iloc[:-horizon], y.iloc[-horizon:]
+    train = y.iloc[:-30]
     params = {"horizon": horizon, "lookback": 24, "window": 6, "stride": 6, "max_epochs": 40, **FAST}
-    without = MemNetForecaster(**params).fit(train).predict()
-    model = MemNetForecaster(**params, past_covariates=["driver"]).fit(train, X=X.iloc[:-horizon])
-    # No future rows of a past covariate are needed: X may end at the origin.
-    with_X = model.predict(X=X.iloc[:-horizon])
-    assert mae(with_X, test) < 0.5 * mae(without, test)
+    without = MemNetForecaster(**params).fit(train)
+    model = MemNetForecaster(**params, past_covariates=["driver"]).fit(train, X=X.iloc[:-30])
+    errors = {"with": [], "without": []}
+    for origin in range(len(y) - 30, len(y) - horizon + 1, 3):  # 10 origins after the training data
+        test = y.iloc[origin : origin + horizon]
+        # No future rows of a past covariate are needed: X may end at the origin.
+        errors["with"].append(mae(model.predict(y=y.iloc[:origin], X=X.iloc[:origin]), test))
+        errors["without"].append(mae(without.predict(y=y.iloc[:origin]), test))
+    # Measured at this seed: 0.24 with X, 1.29 without (the target is noise to it).
+    assert np.mean(errors["with"]) < 0.5 * np.mean(errors["without"])
 
 
 def long_frame(n_series: int = 4, n: int = 80) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
