@@ -209,7 +209,7 @@ def _missing_steps(X: pd.DataFrame, history: Panel, steps: int) -> str:
         if len(absent):
             shown = ", ".join(str(t) for t in absent[:5])
             parts.append(f"series {sid!r} lacks {len(absent)} of them: {shown}"
-                         + (" ..." if len(absent) > 5 else ""))
+                         + (" and more" if len(absent) > 5 else ""))
     return "; ".join(parts) or "some rows are NaN or not numeric"
 
 
