@@ -37,3 +37,17 @@ def test_no_input_step_lies_at_or_after_the_first_target_step():
     first_target = batch["y"][:, 0, 0]
     assert bool((last_input < first_target).all())
     assert bool((batch["y"][:, 0, 0] == batch["x"][:, -1, 0] + 1).all())
+
+
+def test_a_context_far_longer_than_the_series_gives_the_same_batches():
+    # WindowDataset gathers only the history a batch reaches: the result must not depend on it.
+    rng = np.random.default_rng(1)
+    values = [rng.normal(size=(n, 1)) for n in (40, 25, 60)]
+    series = rng.integers(0, 3, 30)
+    starts = np.array([rng.integers(0, len(values[s]) - 9) for s in series])
+    just = WindowDataset(values, series, starts, lookback=5, horizon=4, context=65)
+    far = WindowDataset(values, series, starts, lookback=5, horizon=4, context=100_000)
+    for batch in ([0], range(30), [3, 7, 7, 12]):
+        a, b = just[list(batch)], far[list(batch)]
+        for key in a:
+            assert torch.equal(a[key].nan_to_num(nan=-9.0), b[key].nan_to_num(nan=-9.0)), key

@@ -95,12 +95,17 @@ class WindowDataset(Dataset):
 
     def __getitem__(self, windows: Sequence[int] | int) -> dict[str, torch.Tensor]:
         windows = torch.as_tensor(windows).reshape(-1)
-        steps = torch.arange(-self.history, self.lookback + self.horizon)
+        # Only the history this batch's earliest-reaching window has: a long memory's context
+        # can be far longer than the series, and steps before every window's series start
+        # would be dropped below anyway (same batch, without gathering them first).
+        reach = self.first_row[windows] - self.series_start[windows]  # (B,) steps of history
+        history = min(self.history, int(reach.max())) if len(windows) else self.history
+        steps = torch.arange(-history, self.lookback + self.horizon)
         rows = self.first_row[windows, None] + steps  # (B, M + L + H), M = history steps
         before_start = rows < self.series_start[windows, None]  # (B, M + L + H)
         rows = torch.where(before_start, self.series_start[windows, None], rows)
         block = self.buffer[rows]  # (B, M + L + H, C)
-        context = self.history + self.lookback
+        context = history + self.lookback
         if self.history:
             # Steps before a series' start are not observed: NaN, masked by the model.
             block = block.masked_fill(before_start[..., None], float("nan"))
