@@ -206,15 +206,17 @@ def bench_overhead(batch_sizes, steps, warmup, repeats) -> list[dict]:
             for variant in VARIANTS:
                 runs[variant].append(paired_run(cfg, batches, warmup, variant))
         all_bare = [t for variant_runs in runs.values() for _, bare in variant_runs for t in bare]
-        rows.append(_row("bare", bs, cfg, steps, all_bare, [1.0]))
+        rows.append(_row("bare", bs, cfg, steps, all_bare, [(1.0, 1.0)]))
         for variant, variant_runs in runs.items():
-            ratios = [statistics.median(ls) / statistics.median(bs_) for ls, bs_ in variant_runs]
-            rows.append(_row(variant, bs, cfg, steps, [t for ls, _ in variant_runs for t in ls], ratios))
+            medians = [(statistics.median(ls), statistics.median(b)) for ls, b in variant_runs]
+            rows.append(_row(variant, bs, cfg, steps, [t for ls, _ in variant_runs for t in ls], medians))
     return rows
 
 
-def _row(variant, batch_size, cfg, steps, step_s: list[float], ratios: list[float]) -> dict:
+def _row(variant, batch_size, cfg, steps, step_s: list[float], medians: list[tuple]) -> dict:
+    """A table row; ``medians`` are each run's (Lightning, paired bare) median step."""
     sec = statistics.median(step_s)
+    ratios = [lightning / bare for lightning, bare in medians]
     return dict(
         section="overhead",
         variant=variant,
@@ -228,6 +230,8 @@ def _row(variant, batch_size, cfg, steps, step_s: list[float], ratios: list[floa
         ms_per_step=1000 * sec,
         ms_per_step_mean=1000 * statistics.fmean(step_s),
         ratio=statistics.median(ratios),
+        paired_bare_ms=1000 * statistics.median(bare for _, bare in medians),
+        extra_ms=1000 * statistics.median(lightning - bare for lightning, bare in medians),
         ratio_min=min(ratios),
         ratio_max=max(ratios),
     )
@@ -315,8 +319,9 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
         f"the bare step in between. {args.steps} steps after {args.warmup} warm-up steps per run, "
         f"{args.repeats} runs per variant; `vs bare` is the median over runs of "
         "median(Lightning step) / median(bare step) of the run (the range over runs in "
-        "brackets); the `bare` row pools every run's bare steps. `mean ms` is the mean step, "
-        "periodic costs included (noisier on a shared machine).",
+        "brackets); `its bare ms/step` and `extra ms/step` are the medians over runs of the "
+        "paired bare step and of the difference. The `bare` row pools every run's bare steps. "
+        "`mean ms` is the mean step, periodic costs included (noisier on a shared machine).",
         "",
         "Variants: `lightning` is what `MemNetForecaster.fit` runs; `per-step log (before)` "
         "adds back the `self.log` of the training loss on every step that the module did before "
@@ -328,9 +333,9 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
     body = []
     for bs in sorted({r["batch_size"] for r in over}):
         by = {r["variant"]: r for r in over if r["batch_size"] == bs}
-        bare = by["bare"]
         for variant in ("bare", *VARIANTS):
             r = by[variant]
+            paired = variant != "bare"
             body.append(
                 [
                     str(bs),
@@ -338,13 +343,15 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
                     f"{r['ms_per_step']:.2f}",
                     f"{r['ms_per_step_mean']:.2f}",
                     f"{r['samples_per_s']:.0f}",
+                    f"{r['paired_bare_ms']:.2f}" if paired else "",
                     f"{r['ratio']:.3f} [{r['ratio_min']:.3f}, {r['ratio_max']:.3f}]",
-                    f"{r['ms_per_step'] - bare['ms_per_step']:+.2f}",
+                    f"{r['extra_ms']:+.2f}" if paired else "",
                 ]
             )
     out.append(
         markdown_table(
-            ["batch", "loop", "median ms/step", "mean ms", "samples/s", "vs bare", "extra ms/step"],
+            ["batch", "loop", "median ms/step", "mean ms", "samples/s", "its bare ms/step",
+             "vs bare", "extra ms/step"],
             body,
         )
     )
