@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     steps = 5 if args.quick else 100  # training batches per epoch of the throughput fits
     n_series = args.n_series or (10 if args.quick else 100)
     length = 1000 if args.quick else 3900
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
 
     # (a) and (b): the throughput fits, profiled.
     one = long_series(length)
@@ -428,7 +428,9 @@ def main(argv: list[str] | None = None) -> None:
         f"Command: `{command}`", "",
         f"Commit {git_commit()}; torch {torch.__version__}, pytorch-lightning {pl.__version__}, "
         f"Python {platform.python_version()}, {platform.machine()} with {os.cpu_count()} logical CPUs "
-        f"shared with other jobs, `torch.set_num_threads({args.threads})`. Total run time {elapsed:.0f} s.",
+        f"shared with other jobs (1-minute load average {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end), `torch.set_num_threads({args.threads})`. "
+        f"Total run time {elapsed:.0f} s.",
         "",
         *(["QUICK MODE: small data and one epoch, to check the script; the figures mean nothing.", ""]
           if args.quick else []),

@@ -297,7 +297,9 @@ def report(rows: list[dict], args: argparse.Namespace, command: str, elapsed: fl
         "",
         f"Commit {git_commit()}; torch {torch.__version__}, pytorch-lightning {pl.__version__}, "
         f"Python {platform.python_version()}, {platform.machine()} with {os.cpu_count()} logical "
-        f"CPUs, `torch.set_num_threads({args.threads})`. Total run time {elapsed:.0f} s.",
+        f"CPUs shared with other jobs (1-minute load average {args.load:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end), `torch.set_num_threads({args.threads})`. "
+        f"Total run time {elapsed:.0f} s.",
         "",
         *(["QUICK MODE: tiny sizes and a few steps, to check the script; the figures mean nothing.", ""]
           if args.quick else []),
@@ -415,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("OMP_NUM_THREADS"):
         command = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {command}"
 
-    t0 = time.perf_counter()
+    t0, args.load = time.perf_counter(), os.getloadavg()[0]
     rows = bench_overhead(batch_sizes, args.steps, args.warmup, args.repeats)
     rows += bench_scaling(
         slot_counts,
