@@ -40,18 +40,12 @@ from sklearn.base import clone
 from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.datasets import load_dataset
 from tsmem.estimators import AutoARIMA, ConformalForecaster, Naive, Naive2, SeasonalNaive, Theta
+from tsmem.metrics import msis
 
 HORIZON, SEASON, ALPHA = 48, 24, 0.05
 LEVELS = [ALPHA / 2, 1 - ALPHA / 2]
 PUBLISHED = {"Naive": "Naive (M4 benchmark)", "ETS": "ETS (M4 benchmark)", "ARIMA": "ARIMA (M4 benchmark)",
              "118": "ES-RNN (Smyl, M4 winner)", "245": "FFORMA (Montero-Manso et al., 2nd)"}
-
-
-def msis(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, train: np.ndarray) -> float:
-    """M4's mean scaled interval score of one series' 95 % interval (lower/upper (H,))."""
-    penalty = (2 / ALPHA) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
-    scale = np.mean(np.abs(train[SEASON:] - train[:-SEASON]))
-    return float(np.mean(upper - lower + penalty) / scale)
 
 
 def intervals(forecast: pd.DataFrame) -> tuple[dict, dict, dict]:
@@ -72,7 +66,7 @@ def score(name: str, kind: str, forecast: pd.DataFrame, actual: dict, train: dic
         "coverage": coverage,
         "ACD": abs(coverage - (1 - ALPHA)),
         "below / above": f"{below.mean():.3f} / {1 - coverage - below.mean():.3f}",
-        "MSIS": float(np.mean([msis(actual[s], lower[s], upper[s], train[s]) for s in actual])),
+        "MSIS": float(np.mean([msis(actual[s], lower[s], upper[s], train[s], SEASON, level=100 * (1 - ALPHA)) for s in actual])),
         "mean width / scale": float(np.mean([
             np.mean(upper[s] - lower[s]) / np.mean(np.abs(train[s][SEASON:] - train[s][:-SEASON])) for s in actual
         ])),

@@ -43,7 +43,7 @@ from tsmem import metrics as tsm
 from tsmem.data.convert import to_panel
 from tsmem.data.panel import Panel, quantile_column
 from tsmem.data.validate import check_int
-from tsmem.estimators.base import BaseForecaster
+from tsmem.estimators.base import BaseForecaster, with_interval_bounds
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ def backtest(
     quantiles: Sequence[float] | None = None,
     progress: bool | None = None,
     X: pd.DataFrame | None = None,
+    levels: Sequence[float] | None = None,
 ) -> BacktestResult:
     """Evaluate ``estimator`` on rolling forecast origins.
 
@@ -112,6 +113,9 @@ def backtest(
         next ``horizon`` rows). Known-in-advance values only, such as calendar or
         Fourier terms (:func:`tsmem.estimators.fourier_terms`): the backtest
         hands the model ``X`` at the forecast steps as if it were known then.
+    levels
+        Central prediction intervals by coverage in percent (``[80, 95]``), forecast as
+        the quantiles of their bounds, as in :meth:`BaseForecaster.predict`.
     """
     if not isinstance(estimator, BaseForecaster):
         raise TypeError(f"estimator must be a tsmem forecaster (e.g. Naive()), not {type(estimator).__name__}.")
@@ -119,7 +123,7 @@ def backtest(
     step = horizon if step is None else check_int(step, "step")
     season_length = check_int(season_length, "season_length")
     metrics = _check_metrics(metrics)
-    levels = estimator._check_quantiles(quantiles)
+    wanted = estimator._check_quantiles(with_interval_bounds(quantiles, levels))
     panel = to_panel(y)
     cutoffs = _cutoffs(panel, horizon, n_windows, step)
     every = _refit_every(refit, n_windows)
@@ -129,9 +133,9 @@ def backtest(
         history = panel.head(cutoffs[:, k])
         if model is None or (every and k % every == 0):
             model = clone(estimator).fit(history, X=X)
-        point, q = model._forecast(horizon, history, X, levels)
+        point, q = model._forecast(horizon, history, X, wanted)
         points.append(point)
-        parts.append(_window_frame(panel, cutoffs[:, k], horizon, point, q, levels))
+        parts.append(_window_frame(panel, cutoffs[:, k], horizon, point, q, wanted))
     forecasts = pd.concat(parts, ignore_index=True)
     return BacktestResult(forecasts, _score(panel, cutoffs, np.stack(points, axis=1), metrics, season_length))
 

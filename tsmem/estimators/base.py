@@ -103,6 +103,7 @@ class BaseForecaster(BaseEstimator):
         y: Any = None,
         X: pd.DataFrame | None = None,
         quantiles: Sequence[float] | None = None,
+        levels: Sequence[float] | None = None,
     ) -> pd.Series | pd.DataFrame:
         """Forecast ``horizon`` steps after the training data, or after a new history ``y``.
 
@@ -118,6 +119,11 @@ class BaseForecaster(BaseEstimator):
             ``y`` is given).
         quantiles
             Quantile levels in (0, 1): adds one column per level, named ``"<col>_q<level>"``.
+        levels
+            Central prediction intervals by their coverage in percent, as R's ``forecast``
+            and statsforecast take them (``[80, 95]``): each adds the quantile columns of
+            its bounds, ``0.5 ∓ level/200`` (95 → ``"<col>_q0.025"`` and
+            ``"<col>_q0.975"``). May be combined with ``quantiles``.
 
         Returns
         -------
@@ -125,10 +131,10 @@ class BaseForecaster(BaseEstimator):
             Forecasts indexed by the future timestamps, in the input's layout.
         """
         check_is_fitted(self, "train_")
-        levels = self._check_quantiles(quantiles)
+        wanted = self._check_quantiles(with_interval_bounds(quantiles, levels))
         history = self.train_ if y is None else self._new_history(y)
-        point, quantile_values = self._forecast(horizon, history, X, levels, new_history=y is not None)
-        return history.format_forecast(point, levels, quantile_values)
+        point, quantile_values = self._forecast(horizon, history, X, wanted, new_history=y is not None)
+        return history.format_forecast(point, wanted, quantile_values)
 
     def score(self, y: Any, X: pd.DataFrame | None = None) -> float:
         """Negative MAE of the forecast of ``y``, the steps that follow the training data.
@@ -580,6 +586,36 @@ def _warn_about_spikes(model: str, panel: Panel) -> None:
             FitWarning,
             stacklevel=3,
         )
+
+
+def with_interval_bounds(
+    quantiles: Sequence[float] | float | None, levels: Sequence[float] | float | None
+) -> list[float] | None:
+    """``quantiles`` plus the bounds ``0.5 ∓ level/200`` of each central interval in ``levels``.
+
+    >>> with_interval_bounds(None, [80, 95])
+    [0.1, 0.9, 0.025, 0.975]
+    >>> with_interval_bounds([0.5], 90)
+    [0.5, 0.05, 0.95]
+    """
+    if levels is None:
+        return quantiles
+    if isinstance(levels, str | bytes) or not np.iterable(levels):
+        levels = [levels]
+    levels = list(levels)
+    if not levels or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in levels):
+        raise TypeError(f"levels must be interval coverages in percent, e.g. [80, 95]; got {levels!r}.")
+    if not all(0 < v < 100 for v in levels):
+        raise ValueError(f"levels must be coverages in percent, strictly between 0 and 100, got {levels!r}.")
+    if all(v < 1 for v in levels):  # 0.95 meant as a fraction would be a 0.95 % interval
+        raise ValueError(
+            f"levels are percentages (95 for a 95 % interval), got {levels!r}: "
+            f"pass levels={[round(100 * v, 6) for v in levels]}, or use quantiles= for levels in (0, 1)."
+        )
+    if quantiles is not None and (isinstance(quantiles, str | bytes) or not np.iterable(quantiles)):
+        quantiles = [quantiles]
+    bounds = [round(0.5 + sign * float(v) / 200, 10) for v in levels for sign in (-1, 1)]
+    return [*(quantiles or []), *bounds]
 
 
 def _check_forecast_finite(point: np.ndarray, quantiles: np.ndarray | None, history: Panel) -> None:

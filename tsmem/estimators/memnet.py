@@ -223,12 +223,13 @@ class MemNetForecaster(BaseForecaster):
         X: pd.DataFrame | None = None,
         quantiles: Any = None,
         static: Any = None,
+        levels: Any = None,
     ) -> pd.Series | pd.DataFrame:
         """Forecast as :meth:`BaseForecaster.predict`; ``X`` holds the covariates (see Notes) and
         ``static`` the static covariates of series not seen in fit."""
         self._static_input = static
         try:
-            return super().predict(horizon, y, X, quantiles)
+            return super().predict(horizon, y, X, quantiles, levels)
         finally:
             self.__dict__.pop("_static_input", None)
 
