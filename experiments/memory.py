@@ -10,6 +10,9 @@ settings except the memory:
   forecast without memory by a solo head, so shutting the memory is a real option);
 - ``memnet_fc``: the same with ``futures_correction=True`` (the read futures pass
   through a learned linear correction, zero at the start);
+- ``memnet_ensemble``: the median of three default memory networks trained with
+  different losses (N-BEATS' recipe: the median over members that differ in loss and
+  seed; ETT: MSE, MAE, Huber; M4: MAE, MASE, Huber), at three times the cost;
 - ``memnet_best``: per horizon and seed, whichever memory variant run has the lower
   validation loss (the test split is read once, for the chosen one);
 - ``gru``: the same network with ``hops=0`` (no memory at all);
@@ -48,6 +51,11 @@ from tsmem.benchmarks.runner import _header, run_cells
 from tsmem.benchmarks.suite import BENCHMARKS
 from tsmem.benchmarks.zoo import ModelSpec
 
+#: Per dataset: the losses of the ensemble's members (scale-free ones on M4, whose series
+#: are standardised one by one: an sMAPE of standardised values would be meaningless).
+ENSEMBLE_LOSSES = {"etth1": ("mse", "mae", "huber"), "etth2": ("mse", "mae", "huber"),
+                   "m4": ("mae", "mase", "huber")}
+
 #: Per dataset: the benchmark, the horizons, and what its networks read.
 SETTINGS = {
     "etth1": ("etth1_univariate", (96, 336, 720), {"max_slots": 128}),
@@ -57,8 +65,9 @@ SETTINGS = {
 ANALOG = {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05}
 
 
-def specs(network: dict) -> dict[str, ModelSpec]:
+def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
     """The models compared, the neural ones sharing ``network``."""
+    members = [network | {"loss": loss} for loss in losses]
     return {
         "analog": ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)"),
         "gru": ModelSpec("gru", "neural", network | {"hops": 0}, "the controller alone (hops=0)"),
@@ -67,6 +76,8 @@ def specs(network: dict) -> dict[str, ModelSpec]:
                                "memory dropout 0.5 with a solo head"),
         "memnet_fc": ModelSpec("memnet_fc", "neural", network | {"futures_correction": True},
                                "the read futures corrected by a learned linear map"),
+        "memnet_ensemble": ModelSpec("memnet_ensemble", "neural_ensemble", {"members": members},
+                                     "median of default memory networks trained with losses " + ", ".join(losses)),
     }
 
 
@@ -99,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dataset", choices=sorted(SETTINGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--horizons", nargs="+", type=int, default=None)
-    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc"])
+    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_ensemble"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
@@ -121,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         horizons = horizons[:1]
         if hasattr(protocol, "n_series"):
             protocol = replace(protocol, n_series=20)
-    models = specs(network)
+    models = specs(network, ENSEMBLE_LOSSES[args.dataset])
     if args.models:
         models = {name: spec for name, spec in models.items() if name in args.models}
 

@@ -214,3 +214,24 @@ def test_runner_adds_new_columns_to_an_older_results_file(tmp_path, monkeypatch)
     rows = pd.read_csv(older)
     assert rows.model.tolist() == ["naive", "seasonal_naive"] and rows.mse.tolist() == [0.25, 0.5]
     assert rows.commit.tolist() == ["0ld0ld0", "abc1234"] and "shuffle_seed" in rows
+
+
+def test_a_neural_ensemble_takes_the_median_of_its_members_each_seeded_apart(monkeypatch):
+    from types import SimpleNamespace
+
+    seeds, levels = [], {"mse": 1.0, "mae": 5.0, "huber": 2.0}  # one member goes astray
+
+    def train(data, settings, member, seed):
+        seeds.append(seed)
+        return member["loss"], SimpleNamespace(best_val_loss=levels[member["loss"]], n_epochs=3)
+
+    def predict_origins(module, data, origins, series=None):
+        return np.full((len(origins), 4, 1), levels[module])
+
+    monkeypatch.setattr(neural, "train", train)
+    monkeypatch.setattr(neural, "predict_origins", predict_origins)
+    members = [{"loss": "mse"}, {"loss": "mae"}, {"loss": "huber"}]
+    forecast, summary = neural.ensemble_origins(None, None, members, seed=2, origins=np.arange(7))
+    assert forecast.shape == (7, 4, 1) and np.all(forecast == 2.0)  # the median, not the mean (2.67)
+    assert seeds == [200, 201, 202]
+    assert summary["val_loss"] == pytest.approx(8 / 3) and summary["epochs"] == "3+3+3"

@@ -47,6 +47,30 @@ def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str,
     return module, result
 
 
+def ensemble_origins(
+    data: MemNetDataModule,
+    settings: NeuralSettings,
+    members: list[dict[str, Any]],
+    seed: int,
+    origins: np.ndarray,
+    series: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Train one network per member (seed ``seed * 100 + k``); the median of their scaled forecasts.
+
+    The median per step is what ``EnsembleForecaster(aggregate="median")`` takes (N-BEATS'
+    rule): one member that goes astray moves it little. Returns the forecasts and a summary
+    (the members' mean validation loss and their epochs).
+    """
+    forecasts, val_losses, epochs = [], [], []
+    for k, member in enumerate(members):
+        module, fit = train(data, settings, member, seed * 100 + k)
+        forecasts.append(predict_origins(module, data, origins, series))
+        val_losses.append(fit.best_val_loss)
+        epochs.append(str(fit.n_epochs))
+    summary = {"val_loss": float(np.mean(val_losses)), "epochs": "+".join(epochs), "shuffle_seed": seed}
+    return np.median(np.stack(forecasts), axis=0), summary
+
+
 def predict_origins(module: MemNetModule, data: MemNetDataModule, origins: np.ndarray, series: np.ndarray | None = None) -> np.ndarray:
     """Scaled forecasts ``(n, H, C[, Q])`` from each origin (the last input row) of each series."""
     series = np.zeros(len(origins), dtype=np.int64) if series is None else series

@@ -83,6 +83,8 @@ class WindowProtocol:
             forecast = scaled[origins[:, None] + 1 + h - m * (h // m + 1)]
         elif spec.kind == "estimator":
             forecast, extra = self._statistical(spec, scaled, data.borders[0][1], origins, horizon)
+        elif spec.kind == "neural_ensemble":
+            forecast, extra = neural.ensemble_origins(data, self.neural, spec.params["members"], seed, origins)
         else:
             module, fit = neural.train(data, self.neural, spec.params, seed)
             forecast = neural.predict_origins(module, data, origins)
@@ -135,7 +137,7 @@ class M4Protocol:
         started = time.perf_counter()
         train, test = self.split(horizon)
         extra: dict[str, Any] = {}
-        if spec.kind == "neural":
+        if spec.kind.startswith("neural"):
             forecast, extra = self._neural(spec, train, horizon, seed)
         else:
             model = self._baseline(spec).fit(train)
@@ -161,11 +163,15 @@ class M4Protocol:
             calendar="calendar" in spec.params.get("temporal_encoding", ()), seed=seed,
         )
         data.setup()
-        module, fit = neural.train(data, self.neural, spec.params, seed)
-        origins = data.panel.lengths - 1
-        scaled = neural.predict_origins(module, data, origins, series=np.arange(len(origins)))
+        origins, series = data.panel.lengths - 1, np.arange(data.panel.n_series)
+        if spec.kind == "neural_ensemble":
+            scaled, extra = neural.ensemble_origins(data, self.neural, spec.params["members"], seed, origins, series)
+        else:
+            module, fit = neural.train(data, self.neural, spec.params, seed)
+            scaled = neural.predict_origins(module, data, origins, series=series)
+            extra = {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs, "shuffle_seed": seed}
         forecast = data.scaler.inverse_transform(scaled)[..., 0]  # (S, H)
-        return list(forecast), {"val_loss": fit.best_val_loss, "epochs": fit.n_epochs, "shuffle_seed": seed}
+        return list(forecast), extra
 
 
 # -- helpers ------------------------------------------------------------------------------------

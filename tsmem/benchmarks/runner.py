@@ -92,7 +92,7 @@ def run_cells(
         (model, horizon, seed)
         for model, spec in specs.items()
         for horizon in horizons
-        for seed in (seeds if spec.kind == "neural" else seeds[:1])
+        for seed in (seeds if spec.kind.startswith("neural") else seeds[:1])
         if (model, str(horizon), str(seed)) not in done
     ]
     commit = git_commit()

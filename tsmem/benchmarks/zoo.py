@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["naive", "seasonal_naive", "estimator", "neural"]
+#: "neural_ensemble": ``params={"members": [settings, ...]}``, one network trained per
+#: member (seeded ``seed * 100 + k``), forecasts combined by their median per step.
+Kind = Literal["naive", "seasonal_naive", "estimator", "neural", "neural_ensemble"]
 
 
 @dataclass(frozen=True)
