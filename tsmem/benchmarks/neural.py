@@ -58,8 +58,9 @@ def ensemble_origins(
     """Train one network per member (seed ``seed * 100 + k``); the median of their scaled forecasts.
 
     The median per step is what ``EnsembleForecaster(aggregate="median")`` takes (N-BEATS'
-    rule): one member that goes astray moves it little. Returns the forecasts and a summary
-    (the members' mean validation loss and their epochs).
+    rule): one member that goes astray moves it little. Returns the forecasts and a summary:
+    the members' epochs, and their mean validation loss when they share one loss (members
+    trained on different losses have validation losses in different units: NaN then).
     """
     forecasts, val_losses, epochs = [], [], []
     for k, member in enumerate(members):
@@ -67,7 +68,9 @@ def ensemble_origins(
         forecasts.append(predict_origins(module, data, origins, series))
         val_losses.append(fit.best_val_loss)
         epochs.append(str(fit.n_epochs))
-    summary = {"val_loss": float(np.mean(val_losses)), "epochs": "+".join(epochs), "shuffle_seed": seed}
+    same_loss = len({str(member.get("loss")) for member in members}) == 1
+    summary = {"val_loss": float(np.mean(val_losses)) if same_loss else float("nan"),
+               "epochs": "+".join(epochs), "shuffle_seed": seed}
     return np.median(np.stack(forecasts), axis=0), summary
 
 
