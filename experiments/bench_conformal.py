@@ -1,7 +1,8 @@
 """Conformal 95 % intervals on M4 Hourly (h = 48): coverage and MSIS beside the model-based ones.
 
 For each base model (Naive, SeasonalNaive, Naive2 and Theta, all with m = 24;
-AutoARIMA on a sample with ``--arima-sample``) three sets of 95 % intervals on
+AutoARIMA on a sample with ``--arima-sample``; the memory network, trained for the
+2.5 %, 50 % and 97.5 % quantiles, on a sample with ``--memnet-sample``) three sets of 95 % intervals on
 the 48 test hours of every series, from the same point forecast:
 
 * **model-based**: the model's own ``predict(quantiles=[0.025, 0.975])`` (normal
@@ -22,6 +23,7 @@ Usage::
 
     OMP_NUM_THREADS=1 python experiments/bench_conformal.py            # all 414 series
     OMP_NUM_THREADS=1 python experiments/bench_conformal.py --quick    # 6 series, 20 windows
+    OMP_NUM_THREADS=1 python experiments/bench_conformal.py --arima-sample 20 --memnet-sample 50
 """
 
 from __future__ import annotations
@@ -39,7 +41,15 @@ from sklearn.base import clone
 
 from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.datasets import load_dataset
-from tsmem.estimators import AutoARIMA, ConformalForecaster, Naive, Naive2, SeasonalNaive, Theta
+from tsmem.estimators import (
+    AutoARIMA,
+    ConformalForecaster,
+    MemNetForecaster,
+    Naive,
+    Naive2,
+    SeasonalNaive,
+    Theta,
+)
 from tsmem.metrics import msis
 
 HORIZON, SEASON, ALPHA = 48, 24, 0.05
@@ -102,6 +112,16 @@ def run(args: argparse.Namespace) -> None:
     if args.arima_sample:
         sample = ids[np.sort(np.random.default_rng(1).choice(len(ids), min(args.arima_sample, len(ids)), replace=False))]
         models["AutoARIMA"] = (AutoARIMA(season_length=SEASON), False, sample)
+    if args.memnet_sample:
+        # The memory network of experiments/memory.py's M4 rows (week-long windows a day apart,
+        # ten analogues), trained for the 95 % quantiles and the median (pinball loss): its
+        # quantile head is the "model-based" interval; conformal wraps the same network,
+        # fitted once (refit=False), so both share the point forecast (the median).
+        sample = ids[np.sort(np.random.default_rng(2).choice(len(ids), min(args.memnet_sample, len(ids)), replace=False))]
+        memnet = MemNetForecaster(horizon=HORIZON, lookback=336, window=168, stride=24, top_k=10, train_step=4,
+                                  quantiles=(LEVELS[0], 0.5, LEVELS[1]), max_epochs=2 if args.quick else 30,
+                                  patience=4, random_state=0)
+        models["MemNet"] = (memnet, False, sample)
     rows = []
     for name, (estimator, refit, chosen) in models.items():
         part = train_frame[train_frame["unique_id"].isin(chosen)]
@@ -166,6 +186,8 @@ def main() -> None:
     parser.add_argument("--n-windows", type=int, default=None, help="calibration origins (default 48; quick 20)")
     parser.add_argument("--gamma", type=float, default=0.05, help="ACI step size")
     parser.add_argument("--arima-sample", type=int, default=0, help="also AutoARIMA on this many series")
+    parser.add_argument("--memnet-sample", type=int, default=0,
+                        help="also the memory network (quantile head and conformal) on this many series")
     parser.add_argument("--results", type=Path, default=None,
                         help="output folder (default experiments/results; quick runs: runs/experiments)")
     args = parser.parse_args()
