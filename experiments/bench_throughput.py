@@ -438,7 +438,14 @@ def main(argv: list[str] | None = None) -> None:
         "## (a) Windows per second (default settings sized from the data)", "",
         f"{epochs} epoch(s) of at most {steps} training batches (batch 64) each, validation whole; "
         "`s per full epoch (est.)` = the epoch's training windows / windows/s + validation.", "",
-        markdown_table(THROUGHPUT_HEADERS, [throughput_row(n, f) for n, f in fits.items()]), "",
+        markdown_table(THROUGHPUT_HEADERS, [
+            *(throughput_row(n, f) for n, f in fits.items()),
+            throughput_row(f"M4 Hourly, {n_series} series: the whole epochs of (c)", accuracy_fit),
+            throughput_row(f"one series ({length:,} steps): the whole default fit", whole),
+        ]), "",
+        "The last two rows time every epoch of the (c) fit and of the whole default fit (no "
+        "profiler); on a shared machine the rows differ by the load of the moment as much as "
+        "by anything else.", "",
         whole_text, "",
         "## (b) Where a training step goes (Lightning's SimpleProfiler over the fits above)", "",
         breakdown_table(fits), "",
