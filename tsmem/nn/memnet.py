@@ -422,7 +422,9 @@ class MemNet(nn.Module):
             u = torch.where(keep, u, u_controller)
         if self.futures_read is None:
             return Read(u, attention, None, u_controller, keep, False)
-        r, g, _ = self.futures_read(scores, memory.future_mask, query, keys, futures, u)
+        r, g, _ = self.futures_read(
+            scores, memory.future_mask, query, keys, futures, u, correlation
+        )
         return Read(u, attention, (r, g if keep is None else g * keep), u_controller, keep, False)
 
     def _address(

@@ -179,6 +179,7 @@ class FuturesRead(nn.Module):
         keys: Tensor,
         futures: Tensor,
         u: Tensor,
+        correlation: Tensor | None = None,
     ) -> tuple[Tensor, Tensor, Tensor]:
         """The read ``r``, its gate ``g`` and the read weights ``p``.
 
@@ -192,6 +193,9 @@ class FuturesRead(nn.Module):
             (B, w, C), (B, N, w, C), (B, N, H, C).
         u : Tensor
             (B, d) final query state.
+        correlation : Tensor or None
+            (B, N) ``pearson_scores(query, keys)`` when the caller has them already
+            (Pearson addressing computed them); computed here otherwise.
 
         Returns
         -------
@@ -207,6 +211,8 @@ class FuturesRead(nn.Module):
         r = torch.einsum("bn,bnhc->bhc", p, values).flatten(1)  # (B, H·C)
         if self.correction is not None:
             r = r + self.correction(torch.cat([r, u], dim=1))  # (B, H·C)
-        match = (p * pearson_scores(query, keys)).sum(dim=1, keepdim=True)  # (B, 1)
+        if correlation is None:
+            correlation = pearson_scores(query, keys)  # (B, N)
+        match = (p * correlation).sum(dim=1, keepdim=True)  # (B, 1)
         g = torch.sigmoid(self.gate(torch.cat([u, match], dim=1)))  # (B, H·C)
         return r, g * mask.any(dim=1, keepdim=True), p
