@@ -11,7 +11,10 @@ that differ only in what they read beside ``OT``:
   and in the memory slots;
 - ``calendar``: the hour of day and the day of week (sine and cosine of each) as
   *future-known* covariates, read with the history and over the forecast steps;
-- ``loads_calendar``: both.
+- ``loads_calendar``: both;
+- ``calendar_as_past``: the calendar read with the history only (as past covariates), a
+  diagnostic: is it the calendar itself, or its path over the forecast steps, that
+  changes the forecast?
 
 Covariates are standardised with the training rows' statistics, as ``OT`` is. One seed per
 cell (CPU budget): differences smaller than the seed spread ``experiments/memory.py``
@@ -66,6 +69,8 @@ MODELS = {
                           "hour and weekday as future-known covariates"),
     "loads_calendar": ModelSpec("loads_calendar", "neural", {"past": LOADS, "future": CALENDAR},
                                 "loads (past) and calendar (future-known)"),
+    "calendar_as_past": ModelSpec("calendar_as_past", "neural", {"past": CALENDAR, "future": []},
+                                  "hour and weekday read with the history only"),
 }
 
 
