@@ -81,11 +81,11 @@ def measure(model: MemNetForecaster, repeats: int) -> dict[str, float]:
     """Median seconds of predict() and of the bare forward, measured alternately."""
     history = model.train_
     values = model._scaler_for(history).transform(list(history.values))
-    inputs = model._inputs(values, list(history.index))
+    x, inputs = model._inputs(values, list(history.index))
 
     def forward() -> None:
         with torch.inference_mode():
-            model.module_(*inputs)
+            model.module_(x, **inputs)
 
     forward(), model.predict()  # warm-up
     times: dict[str, list[float]] = {"forward": [], "predict": []}
@@ -95,7 +95,7 @@ def measure(model: MemNetForecaster, repeats: int) -> dict[str, float]:
             call()
             times[name].append(time.perf_counter() - start)
     result = {name: statistics.median(t) for name, t in times.items()}
-    result["shape"] = tuple(inputs[0].shape)
+    result["shape"] = tuple(x.shape)
     return result
 
 
