@@ -729,7 +729,7 @@ def msis(
     Raises
     ------
     ValueError
-        On mismatched shapes, ``lower > upper``, a level outside (0, 100), or a
+        On mismatched shapes, ``lower > upper``, a level outside [1, 100), or a
         scale of 0 (see :func:`mase`).
 
     Examples
