@@ -58,19 +58,6 @@ def _zero_linear(n_in: int, n_out: int) -> nn.Linear:
     return layer
 
 
-def _instance_normalized(covariates: Tensor, recent: int, observed: Tensor | None) -> Tensor:
-    """Covariates (B, L, P) standardised by their own last ``recent`` steps, as RevIN does the
-    target: a covariate that drifts between training and test reaches the network on the
-    scale it had in training. Padding (``observed`` False) stays 0."""
-    window = covariates[:, -recent:]  # (B, L', P)
-    mean = window.mean(dim=1, keepdim=True)  # (B, 1, P)
-    std = window.var(dim=1, keepdim=True, unbiased=False).add(1e-5).sqrt()  # (B, 1, P)
-    normalized = (covariates - mean) / std
-    if observed is not None:
-        normalized = torch.where(observed.unsqueeze(-1), normalized, torch.zeros_like(normalized))
-    return normalized
-
-
 class MemNetOutput(NamedTuple):
     """What `MemNet.forward` returns.
 
@@ -169,6 +156,9 @@ class MemNet(nn.Module):
         c, d = config, config.d_model
 
         self.revin = RevIN(c.n_channels) if c.revin else None
+        # Covariates are standardised per sample as the target is (no affine, nothing to
+        # learn): one that drifts between training and test arrives on its training scale.
+        self.covariate_revin = RevIN(c.n_covariates, affine=False) if c.revin and c.n_covariates else None
         self.controller = Controller(
             c.controller, c.in_channels + c.n_covariates + c.n_time_features, d
         )
@@ -280,8 +270,10 @@ class MemNet(nn.Module):
             # (the first Fk columns of ``covariates`` are their history) taken out; β·f of
             # the forecast steps is added back below.
             x = x - self.future_linear(covariates[..., : c.n_future_covariates])  # (B, L, C)
-        if self.revin is not None and covariates is not None:
-            covariates = _instance_normalized(covariates, c.lookback, observed)  # (B, L, P)
+        if self.covariate_revin is not None:
+            covariates, _ = self.covariate_revin.normalize(covariates, last=c.lookback)  # (B, L, P)
+            if observed is not None:  # padding stays 0
+                covariates = torch.where(observed.unsqueeze(-1), covariates, torch.zeros_like(covariates))
         extras = {"covariates": covariates, "future": future_covariates, "static": static}
         stats = None
         if self.revin is not None:
