@@ -54,6 +54,10 @@ FACTORS = {
     "hop_update": ["gated", "additive"],
     "output": ["linear", "nonlinear", "contextual"],
     "hops": [2, 1, 0],
+    # the training loss: the protocol's (MSE on ETT, MAE on M4) or a MASE-scaled one
+    # (each window's errors divided by its seasonal naive's in-sample error, like M4's MASE);
+    # val_loss is in the loss's own units, so compare the test metrics across these levels
+    "loss": ["protocol", "mase"],
 }
 
 
