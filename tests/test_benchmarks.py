@@ -109,7 +109,7 @@ def test_ablation_varies_one_factor_at_a_time():
     base = variants.pop("base").params
     for name, spec in variants.items():
         factor, level = name.split("=", 1)
-        changed = {k for k in base if spec.params[k] != base[k]}
+        changed = {k for k in base.keys() | spec.params.keys() if spec.params.get(k) != base.get(k)}
         # One factor, plus only the settings the ablation declares that level forces.
         forced = {k for (f, lv), extra in ablation.COUPLED.items() if f == factor and str(lv) == level
                   for k in extra}
