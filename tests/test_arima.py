@@ -345,3 +345,73 @@ def test_reported_parameters_and_aicc_are_in_the_data_units():
     np.testing.assert_allclose(ratio[["intercept", "x1", "ar.L1", "ma.L1", "sigma2"]], [1e3, 1e3, 1, 1, 1e6], rtol=1e-8)
     shift = scaled.models_["aicc"].iloc[0] - base.models_["aicc"].iloc[0]
     assert shift == pytest.approx(2 * (len(y) - 1) * np.log(1000), rel=1e-9)  # n - d observations
+
+
+# -- forecasts from the training data start at the filter's end -------------------------------
+
+
+def _filter_end_cases() -> dict[str, tuple]:
+    """(model, y, X for fit, X for the horizon, horizon) per kind of model."""
+    seasonal = hourly(simulate((1, 0, 1), (1, 1, 1, 24), [0.5, 0.3, 0.4, -0.6, 1.0], 480, 13) + 40)
+    drift = hourly(np.cumsum(np.random.default_rng(14).normal(0.2, 1.0, 300)))
+    time_trend = hourly(simulate((1, 0, 0), (0, 0, 0, 0), [0.6, 1.0], 300, 15) + 0.05 * np.arange(300))
+    line = hourly(3.0 + 0.5 * np.arange(60.0))  # differences constant: a deterministic model
+    from tsmem.estimators import AutoARIMA
+    y, X = regression_series()
+    return {
+        "seasonal": (ARIMA(order=(1, 0, 1), seasonal_order=(1, 1, 1, 24)), seasonal, None, None, 48),
+        "drift": (ARIMA(order=(1, 1, 1), trend="c"), drift, None, None, 12),
+        "time trend": (ARIMA(order=(1, 0, 0), trend="ct"), time_trend, None, None, 12),
+        "deterministic": (AutoARIMA(), line, None, None, 6),
+        "regressors": (ARIMA(order=(1, 1, 1), trend="c"), y.iloc[:280], X.iloc[:280], X.iloc[280:], 20),
+    }
+
+
+@pytest.mark.parametrize("case", list(_filter_end_cases()))
+def test_forecasts_from_the_training_data_equal_filtering_it_again(case, monkeypatch):
+    from dataclasses import replace
+
+    import tsmem.estimators.sarimax_state as sarimax_state
+
+    model, y, X, X_future, horizon = _filter_end_cases()[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)  # a fit stopped at maxiter forecasts all the same
+        model.fit(y, X=X)
+    quantiles = [0.05, 0.5, 0.9]
+    deterministic = model.states_[0].params is None
+    assert (model.states_[0].end is None) == deterministic
+    lengths: list[int] = []  # of every SARIMAX model built: never the history's now
+    build = sarimax_state.sarimax
+    monkeypatch.setattr(sarimax_state, "sarimax", lambda values, *a, **k: lengths.append(len(values)) or build(values, *a, **k))
+    kept = model.predict(horizon=horizon, X=X_future, quantiles=quantiles)
+    assert set(lengths) == (set() if deterministic else {horizon})
+    # the same history given again as y starts from the kept end too
+    X_again = None if X is None else pd.concat([X, X_future])  # history rows, then the horizon's
+    np.testing.assert_array_equal(model.predict(horizon=horizon, X=X_again, y=y, quantiles=quantiles), kept)
+    assert set(lengths) == (set() if deterministic else {horizon})
+    # the path it replaces: the filter over the whole history, then statsmodels' forecast
+    model.states_ = [replace(state, end=None) for state in model.states_]
+    again = model.predict(horizon=horizon, X=X_future, quantiles=quantiles)
+    assert deterministic or len(y) in lengths
+    np.testing.assert_allclose(kept.to_numpy(), again.to_numpy(), rtol=1e-8, atol=1e-12)
+    spread = (kept.to_numpy() - kept.to_numpy()[:, :1], again.to_numpy() - again.to_numpy()[:, :1])
+    np.testing.assert_allclose(*spread, rtol=1e-8, atol=1e-12)  # the intervals, not just the levels
+    if X_future is not None:  # the horizon's regressors are used, not ignored
+        moved = model.predict(horizon=horizon, X=X_future + 1.0)
+        assert not np.allclose(moved.to_numpy(), kept[y.name].to_numpy())
+
+
+def test_filter_end_is_small_survives_pickling_and_yields_to_a_new_history():
+    import pickle
+
+    y = hourly(simulate((1, 0, 1), (1, 1, 1, 24), [0.5, 0.3, 0.4, -0.6, 1.0], 480, 16) + 40)
+    model = ARIMA(order=(1, 1, 1), seasonal_order=(1, 1, 1, 24)).fit(y.iloc[:432])
+    end = model.states_[0].end
+    # P_n is kept on the 26 ARMA states only, not the 51² of the whole state vector
+    assert len(end.support) == 26 and len(pickle.dumps(end)) < 4_000
+    loaded = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_frame_equal(loaded.predict(horizon=24, quantiles=[0.1, 0.9]), model.predict(horizon=24, quantiles=[0.1, 0.9]))
+    # a longer history is filtered anew: statsmodels' forecast from it (in the fitted units)
+    state, scale = model.states_[0], model.scales_[0]
+    fitted = statsmodels_model(y.to_numpy() / scale, state).filter(state.params)
+    np.testing.assert_allclose(loaded.predict(horizon=24, y=y).to_numpy(), fitted.forecast(24) * scale, rtol=1e-10)

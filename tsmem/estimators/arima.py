@@ -20,8 +20,9 @@ How it is fitted (``method``):
 Forecasts and intervals come from the Kalman filter run over the history with
 the fitted parameters (``SARIMAX(...).filter(params)``, what statsmodels'
 ``results.apply`` does), so ``predict(y=new_history)`` applies the fitted model
-to new data without refitting, and :meth:`ARIMA.predict_origins` forecasts from
-thousands of origins with one filter pass (Durbin & Koopman, *Time Series
+to new data without refitting (from the training data itself, forecasts start
+at the filter's end, kept at fit time: no second pass), and
+:meth:`ARIMA.predict_origins` forecasts from thousands of origins with one filter pass (Durbin & Koopman, *Time Series
 Analysis by State Space Methods*, 2nd ed., §4.11: the h-step forecast from
 origin ``t`` is ``Z Tʰ⁻¹ a_t`` from the predicted state ``a_t``).
 
@@ -38,11 +39,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from tsmem.data.panel import Panel
 from tsmem.estimators.arima_css import (
@@ -67,6 +69,7 @@ from tsmem.estimators.sarimax_state import (
     forecast_state,
     simplest_state,
     state_from_css,
+    with_filter_end,
 )
 
 __all__ = ["ARIMA", "ArimaState", "fourier_terms"]
@@ -179,10 +182,20 @@ def _calendar_steps(index: pd.DatetimeIndex, offset: pd.DateOffset) -> np.ndarra
 # -- the estimators ------------------------------------------------------------------------
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS thread pools, found once: ``threadpool_limits`` looks them up
+    anew on every call (reading the process's memory map: about 3 ms, as long as a forecast)."""
+    return ThreadpoolController()
+
+
 class SarimaxForecaster(LocalForecaster):
     """Shared machinery of :class:`ARIMA` and :class:`~tsmem.estimators.AutoARIMA`.
 
-    Subclasses implement ``_fit_one`` returning an :class:`ArimaState`. After
+    Subclasses implement ``_fit_state`` returning an :class:`ArimaState`; the
+    Kalman filter's end over the training data is added to it (:class:`FilterEnd`
+    of :mod:`~tsmem.estimators.sarimax_state`), so forecasts from the training data
+    start there instead of filtering it again. After
     fitting, ``models_`` (one row per series and channel: orders, method, AICc)
     and ``params_`` (SARIMAX's parameters) describe the fits, and one
     :class:`~tsmem.estimators.fit_notes.FitWarning` reports limits hit and fallbacks.
@@ -195,7 +208,7 @@ class SarimaxForecaster(LocalForecaster):
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
         # The state-space matrices are small (k ≲ 100): multithreaded BLAS only adds
         # contention, 2-4x slower on a busy machine. joblib's workers limit their own.
-        with threadpool_limits(limits=1):
+        with _blas().limit(limits=1):
             super()._fit(panel, exog)
         index = labels_index(series_labels(panel))
         lengths = [len(values) for values in panel.values for _ in range(panel.n_channels)]
@@ -221,8 +234,15 @@ class SarimaxForecaster(LocalForecaster):
     def _predict(
         self, history: Panel, horizon: int, exog: list[np.ndarray] | None, quantiles: tuple[float, ...]
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        with threadpool_limits(limits=1):
+        with _blas().limit(limits=1):
             return super()._predict(history, horizon, exog, quantiles)
+
+    def _fit_state(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
+        """Fit one series ``y`` (T,) with regressors ``x`` (T, K)."""
+        raise NotImplementedError
+
+    def _fit_one(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
+        return with_filter_end(self._fit_state(y, x), y, x)
 
     def _predict_one(
         self, state: ArimaState, y: np.ndarray, horizon: int, x: np.ndarray | None, quantiles: tuple[float, ...]
@@ -436,7 +456,7 @@ class ARIMA(SarimaxForecaster):
     def _conformance_params(cls) -> dict[str, Any]:
         return {"order": (1, 0, 0), "seasonal_order": (0, 1, 1, 8)}
 
-    def _fit_one(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
+    def _fit_state(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
         orders = self._orders()
         if np.ptp(y) == 0:
             return deterministic_state(y, Orders(0, 0, 0), x)

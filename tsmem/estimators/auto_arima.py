@@ -360,7 +360,7 @@ class AutoARIMA(SarimaxForecaster):
             self.seasonal_order_ = self.models_["seasonal_order"].rename("seasonal_order")
 
     # -- one series ------------------------------------------------------------------
-    def _fit_one(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
+    def _fit_state(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
         started = time.perf_counter()
         deadline = Deadline(self.time_budget)
         n, m = len(y), int(self.season_length)

@@ -5,14 +5,16 @@ share: :func:`fit_ml` (exact likelihood from CSS starting values, bounded by
 ``maxiter`` and a deadline), the fallbacks (:func:`simplest_state`,
 :func:`deterministic_state`), what is kept of a fit (:class:`ArimaState`), and
 forecasts from it: :func:`forecast_state` (point and Gaussian intervals from one
-Kalman filter pass) and :func:`forecast_origins` (every origin of a long history
-at once). See :mod:`tsmem.estimators.arima` for the model and the methods.
+Kalman filter pass, or, from the training history, from the filter's end kept at
+fit time: :class:`FilterEnd`) and :func:`forecast_origins` (every origin of a long
+history at once). See :mod:`tsmem.estimators.arima` for the model and the methods.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -34,11 +36,92 @@ _FORECAST_MEMORY = (
     | kf.MEMORY_NO_GAIN
     | kf.MEMORY_NO_SMOOTHING
 )
+#: Storage for the filter over a forecast horizon: its predictions alone (the predicted
+#: covariances stay: with missing observations statsmodels computes the forecast
+#: variances from the stored ones, which its own forecasts keep too).
+_HORIZON_MEMORY = (
+    kf.MEMORY_NO_FILTERED
+    | kf.MEMORY_NO_GAIN
+    | kf.MEMORY_NO_SMOOTHING
+    | kf.MEMORY_NO_LIKELIHOOD
+    | kf.MEMORY_NO_STD_FORECAST
+)
 #: Profile σ² out of the likelihood: one parameter fewer for the optimiser, which
 #: converged within maxiter more often on M4 Hourly at the same accuracy.
 _CONCENTRATE_SCALE = True
 
+#: Covariance entries below this fraction of the largest are rounding noise: the
+#: states the history fixes exactly (differencing states) come out near 1e-16 of it.
+_ZERO_COV = 1e-14
+
 # -- fitted state of one series ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterEnd:
+    """Where forecasts from one history start: the Kalman filter's last predicted state.
+
+    Forecasting from the training history used to re-run the filter over all of it
+    on every ``predict`` (five times statsmodels' own forecast call on a filtered
+    results object). Forecasts need only the filter's end, the predicted state
+    ``a_n = E[α_n | y_0..y_{n-1}]`` and its covariance ``P_n``: statsmodels' own
+    forecasts start from exactly these (``FilterResults.predict`` initialises a
+    filter over missing observations with them). So the fit keeps them, rather than
+    a results object (its arrays grow as ``n·k²``) or a cache rebuilt per process
+    (lost in joblib workers and on reload). Kept small: ``P_n`` vanishes, up to
+    rounding, on the states the history fixes exactly (the ``d + D·m`` differencing
+    states), so only the block of the others is kept, as its upper triangle
+    (2.6 KB for a (p,1,q)(1,1,1,24) model, whose covariance has 50² entries).
+
+    Attributes
+    ----------
+    digest
+        Of the history and its regressors: forecasts start here only from that very
+        history (:func:`history_digest`); any other is filtered anew.
+    nobs
+        The history's length (a time trend continues from it).
+    state
+        ``a_n``, shape (k,).
+    support
+        The states whose variance is not zero, shape (s,).
+    cov
+        The upper triangle of ``P_n[support][:, support]``, row by row, shape (s(s+1)/2,).
+    """
+
+    digest: bytes
+    nobs: int
+    state: np.ndarray
+    support: np.ndarray
+    cov: np.ndarray
+
+    @classmethod
+    def keep(cls, digest: bytes, nobs: int, state: np.ndarray, cov: np.ndarray) -> FilterEnd:
+        """The compact form of ``a_n`` (k,) and ``P_n`` (k, k)."""
+        scale = np.max(np.abs(cov), initial=0.0)
+        support = np.flatnonzero(np.any(np.abs(cov) > _ZERO_COV * scale, axis=1))
+        block = cov[np.ix_(support, support)]
+        upper = np.triu_indices(len(support))
+        return cls(digest, nobs, np.array(state, dtype=float), support.astype(np.int16), block[upper])
+
+    def covariance(self) -> np.ndarray:
+        """``P_n``, shape (k, k), rebuilt (zero outside ``support``)."""
+        s = len(self.support)
+        block = np.zeros((s, s))
+        block[np.triu_indices(s)] = self.cov
+        block = block + np.triu(block, 1).T
+        full = np.zeros((len(self.state), len(self.state)))
+        full[np.ix_(self.support, self.support)] = block
+        return full
+
+
+def history_digest(y: np.ndarray, x: np.ndarray | None) -> bytes:
+    """A fingerprint of a history and its regressors (a hash of their shapes and bytes)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for values in (y,) if x is None else (y, x):
+        values = np.ascontiguousarray(values, dtype=float)
+        digest.update(repr(values.shape).encode())
+        digest.update(values.tobytes())
+    return digest.digest()
 
 
 @dataclass(frozen=True)
@@ -69,6 +152,10 @@ class ArimaState:
         What the user should know (limits hit, fallbacks), reported in one warning.
     extra
         Model-specific details (the search of :class:`~tsmem.estimators.AutoARIMA`).
+    end
+        The Kalman filter's end over the training history (:func:`with_filter_end`),
+        to forecast from it without filtering again; None for deterministic models
+        or when not computed.
     """
 
     order: tuple[int, int, int]
@@ -82,6 +169,7 @@ class ArimaState:
     aicc: float = np.nan
     notes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    end: FilterEnd | None = None
 
 
 def sarimax(
@@ -92,8 +180,15 @@ def sarimax(
     trend: str | None,
     simple_differencing: bool = False,
     concentrate_scale: bool = False,
+    after: int = 0,
 ) -> SARIMAX:
-    """The SARIMAX model every fit and forecast uses (one place for its options)."""
+    """The SARIMAX model every fit and forecast uses (one place for its options).
+
+    ``after`` > 0 makes the model of rows that follow a history of that many rows
+    (a forecast horizon), as statsmodels' own model extensions: its time trend
+    continues from the history, and regressors constant over these rows are no
+    specification error.
+    """
     return SARIMAX(
         y,
         exog=x,
@@ -104,6 +199,8 @@ def sarimax(
         enforce_stationarity=True,
         enforce_invertibility=True,
         concentrate_scale=concentrate_scale,
+        trend_offset=after + 1,
+        validate_specification=after == 0,
     )
 
 
@@ -272,6 +369,29 @@ def _integrate(y: np.ndarray, state: ArimaState, horizon: int) -> np.ndarray:
     return np.asarray(out)
 
 
+def with_filter_end(state: ArimaState, y: np.ndarray, x: np.ndarray | None) -> ArimaState:
+    """``state`` with the Kalman filter's end over its training history ``y`` (and ``x``).
+
+    One filter pass at fit time, so that ``predict`` from the training data never
+    filters again (:class:`FilterEnd`). When the filter fails or gives non-finite
+    values, no end is kept and ``predict`` filters as before (and reports the failure).
+    """
+    if state.params is None:  # deterministic: forecasts need only the last values of y
+        return state
+    with quiet_statsmodels():
+        try:
+            model = sarimax(y, x, state.order, state.seasonal_order, state.trend)
+            filtered = model.filter(state.params, conserve_memory=_FORECAST_MEMORY, cov_type="none").filter_results
+        except (ValueError, np.linalg.LinAlgError, OverflowError):
+            return state
+    # the last predicted state and covariance are kept whatever the memory options
+    # (statsmodels' forecasts start from them too)
+    a, P = filtered.predicted_state[:, -1], filtered.predicted_state_cov[:, :, -1]
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(P))):
+        return state
+    return replace(state, end=FilterEnd.keep(history_digest(y, x), len(y), a, P))
+
+
 def forecast_state(
     state: ArimaState,
     y: np.ndarray,
@@ -280,21 +400,50 @@ def forecast_state(
     horizon: int,
     quantiles: tuple[float, ...],
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Point forecasts (H,) and normal quantiles (H, Q) from history ``y`` with fixed parameters."""
+    """Point forecasts (H,) and normal quantiles (H, Q) from history ``y`` with fixed parameters.
+
+    From the training history (the one ``state.end`` was filtered from) the forecasts
+    start at the filter's end; from any other history, the filter runs over it first.
+    """
     if state.params is None:
         point = _integrate(y, state, horizon)
         return point, (np.repeat(point[:, None], len(quantiles), axis=1) if quantiles else None)
+    end = getattr(state, "end", None)  # states pickled before ends were kept have none
     with quiet_statsmodels():
-        model = sarimax(y, x_history, state.order, state.seasonal_order, state.trend)
-        # cov_type="none": statsmodels would otherwise compute the parameters' covariance
-        # by numerical differentiation, dozens of extra filter passes that forecasts never use
-        result = model.filter(state.params, conserve_memory=_FORECAST_MEMORY, cov_type="none")
-        forecast = result.get_forecast(horizon, exog=x_future)
-        point = np.asarray(forecast.predicted_mean, dtype=float)
-        if not quantiles:
-            return point, None
-        sd = np.sqrt(np.maximum(np.asarray(forecast.var_pred_mean, dtype=float), 0.0))
+        if end is not None and end.digest == history_digest(y, x_history):
+            point, variance = _forecast_from_end(state, end, x_future, horizon)
+        else:
+            model = sarimax(y, x_history, state.order, state.seasonal_order, state.trend)
+            # cov_type="none": statsmodels would otherwise compute the parameters' covariance
+            # by numerical differentiation, dozens of extra filter passes that forecasts never use
+            result = model.filter(state.params, conserve_memory=_FORECAST_MEMORY, cov_type="none")
+            forecast = result.get_forecast(horizon, exog=x_future)
+            point = np.asarray(forecast.predicted_mean, dtype=float)
+            variance = np.asarray(forecast.var_pred_mean, dtype=float) if quantiles else None
+    if not quantiles:
+        return point, None
+    sd = np.sqrt(np.maximum(variance, 0.0))
     return point, point[:, None] + sd[:, None] * norm.ppf(np.asarray(quantiles))[None, :]
+
+
+def _forecast_from_end(
+    state: ArimaState, end: FilterEnd, x_future: np.ndarray | None, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forecast means and variances (H,) from the filter's end, as statsmodels' own forecasts.
+
+    What ``get_forecast`` does on a filtered results object: the model over the horizon
+    (its regressors, its time trend continuing from the history), initialised at the
+    last predicted state and covariance, filtered over missing observations, whose
+    one-step predictions are then the ``h``-step forecasts.
+    """
+    model = sarimax(
+        np.full(horizon, np.nan), x_future, state.order, state.seasonal_order, state.trend,
+        after=end.nobs,
+    )
+    model.initialize_known(end.state, end.covariance())
+    model.update(state.params)
+    filtered = model.ssm.filter(conserve_memory=_HORIZON_MEMORY)
+    return np.array(filtered.forecasts[0]), np.array(filtered.forecasts_error_cov[0, 0])
 
 
 def forecast_origins(
