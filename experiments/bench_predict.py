@@ -1,5 +1,7 @@
-"""Prediction latency: ``predict()`` of a fitted ``MemNetForecaster`` against the bare network,
-and of a fitted ``AutoARIMA`` against statsmodels' own forecast call.
+"""Prediction latency: ``predict()`` against the bare network forward or statsmodels' forecast.
+
+``predict()`` of a fitted ``MemNetForecaster`` against the bare network, and of a fitted
+``AutoARIMA`` against statsmodels' own forecast call on already filtered results.
 
 For each case a model is fitted briefly (the latency does not depend on how well it
 learned), then, alternating in one loop so both see the same machine load:
