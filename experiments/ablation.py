@@ -144,7 +144,10 @@ def main(argv: list[str] | None = None) -> None:
     results = pd.read_csv(csv_path)
     text = "\n".join([
         f"# Ablation on {protocol.name}", "", __doc__.split("\n\n")[1], "",
-        _header(command, protocol, args.quick), "",
+        _header(command, protocol, args.quick),
+        # the base's own settings win over the protocol's neural settings above
+        "Base network (every variant changes one of these): "
+        + ", ".join(f"{k}={v}" for k, v in BASE.items()) + ".", "",
         table(results, list(protocol.metrics)),
         *runs_section(results),
     ])
