@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--horizons", nargs="+", type=int, default=None,
                         help="a subset of the protocol's horizons")
-    parser.add_argument("--factors", nargs="+", default=None, choices=sorted(FACTORS),
-                        help="only these factors (the base always runs)")
+    parser.add_argument("--factors", nargs="+", default=None, choices=[*sorted(FACTORS), "none"],
+                        help="only these factors (the base always runs; 'none': the base alone)")
     parser.add_argument("--max-slots", type=int, default=None,
                         help="slots every variant reads (default: the network's own)")
     parser.add_argument("--train-step", type=int, default=None,
