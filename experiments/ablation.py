@@ -10,6 +10,7 @@ controller alone (hops=0) is the "no memory" reference.
     python experiments/ablation.py etth1 --seeds 0 1 2      # ETTh1 univariate, H = 96 and 336
     python experiments/ablation.py etth2 --seeds 0 1 2      # ETTh2 univariate, H = 96 and 336
     python experiments/ablation.py m4 --seeds 0 1 --n-series 100   # week-long windows, top 10 slots
+    python experiments/ablation.py m4 --seeds 0 1 --n-series 100 --train-step 1 --factors noop_start --tag _every_window
     python experiments/ablation.py etth1 --quick            # minutes
 
 Results go to experiments/results/ablation_<dataset>.csv (resumable) and .md; --quick runs
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--allow-dirty", action="store_true", help="see experiments/benchmark.py")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
+    parser.add_argument("--tag", default="", help="suffix of the result files, for runs under other "
+                        "protocol settings (e.g. _every_window with --train-step 1)")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
                         "with --quick the git-ignored runs/experiments)")
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"))
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     folder = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
     folder.mkdir(parents=True, exist_ok=True)
     # "memory": the ablation of the second memory design (the first one's tables keep their names).
-    stem = f"ablation_memory_{args.dataset}" + ("_quick" if args.quick else "")
+    stem = f"ablation_memory_{args.dataset}{args.tag}" + ("_quick" if args.quick else "")
     csv_path = folder / f"{stem}.csv"
     command = "python experiments/ablation.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
     run_cells(protocol, variants(args.factors), protocol.horizons, args.seeds, csv_path, desc=stem,
