@@ -13,7 +13,7 @@ controller alone (hops=0) is the "no memory" reference.
     python experiments/ablation.py m4 --seeds 0 1 --n-series 100 --train-step 1 --factors noop_start --tag _every_window
     python experiments/ablation.py etth1 --quick            # minutes
 
-Results go to experiments/results/ablation_<dataset>.csv (resumable) and .md; --quick runs
+Results go to experiments/results/ablation_memory_<dataset><tag>.csv (resumable) and .md; --quick runs
 to the git-ignored runs/experiments/, --results DIR anywhere.
 """
 
