@@ -22,9 +22,10 @@ the fitted parameters (``SARIMAX(...).filter(params)``, what statsmodels'
 ``results.apply`` does), so ``predict(y=new_history)`` applies the fitted model
 to new data without refitting (from the training data itself, forecasts start
 at the filter's end, kept at fit time: no second pass), and
-:meth:`ARIMA.predict_origins` forecasts from thousands of origins with one filter pass (Durbin & Koopman, *Time Series
-Analysis by State Space Methods*, 2nd ed., §4.11: the h-step forecast from
-origin ``t`` is ``Z Tʰ⁻¹ a_t`` from the predicted state ``a_t``).
+:meth:`ARIMA.predict_origins` forecasts from thousands of origins with one
+filter pass (Durbin & Koopman, *Time Series Analysis by State Space Methods*,
+2nd ed., §4.11: the h-step forecast from origin ``t`` is ``Z Tʰ⁻¹ a_t`` from the
+predicted state ``a_t``).
 
 Long seasonal periods (hourly data with weekly cycles, m = 168; weekly data,
 m = 52): a seasonal ARIMA carries ``P·m`` states, and every likelihood
@@ -39,12 +40,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 from tsmem.data.panel import Panel
 from tsmem.estimators.arima_css import (
@@ -52,7 +51,7 @@ from tsmem.estimators.arima_css import (
     fit_css,
     to_sarimax_params,
 )
-from tsmem.estimators.base import LocalForecaster
+from tsmem.estimators.base import LocalForecaster, one_blas_thread
 from tsmem.estimators.fit_notes import (
     Deadline,
     check_count,
@@ -182,13 +181,6 @@ def _calendar_steps(index: pd.DatetimeIndex, offset: pd.DateOffset) -> np.ndarra
 # -- the estimators ------------------------------------------------------------------------
 
 
-@cache
-def _blas() -> ThreadpoolController:
-    """The process's BLAS thread pools, found once: ``threadpool_limits`` looks them up
-    anew on every call (reading the process's memory map: about 3 ms, as long as a forecast)."""
-    return ThreadpoolController()
-
-
 class SarimaxForecaster(LocalForecaster):
     """Shared machinery of :class:`ARIMA` and :class:`~tsmem.estimators.AutoARIMA`.
 
@@ -206,9 +198,7 @@ class SarimaxForecaster(LocalForecaster):
     rescale_always: ClassVar[bool] = True
 
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
-        # The state-space matrices are small (k ≲ 100): multithreaded BLAS only adds
-        # contention, 2-4x slower on a busy machine. joblib's workers limit their own.
-        with _blas().limit(limits=1):
+        with one_blas_thread():
             super()._fit(panel, exog)
         index = labels_index(series_labels(panel))
         lengths = [len(values) for values in panel.values for _ in range(panel.n_channels)]
@@ -234,7 +224,7 @@ class SarimaxForecaster(LocalForecaster):
     def _predict(
         self, history: Panel, horizon: int, exog: list[np.ndarray] | None, quantiles: tuple[float, ...]
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        with _blas().limit(limits=1):
+        with one_blas_thread():
             return super()._predict(history, horizon, exog, quantiles)
 
     def _fit_state(self, y: np.ndarray, x: np.ndarray | None) -> ArimaState:

@@ -23,7 +23,8 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,6 +34,7 @@ from joblib._parallel_backends import LokyBackend
 from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from tsmem.data.convert import nominal_step, to_panel
@@ -469,6 +471,20 @@ class LocalForecaster(BaseForecaster):
             results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
         hide_bar = True if len(tasks) < 20 else None  # None: tqdm shows it on a terminal only
         return list(tqdm(results, total=len(tasks), desc=f"{type(self).__name__} {stage}", disable=hide_bar))
+
+
+@cache
+def _blas_pools() -> ThreadpoolController:
+    """The process's BLAS thread pools, found once: ``threadpool_limits`` looks them up
+    anew on every call (reading the process's memory map: about 3 ms, as long as a forecast)."""
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> AbstractContextManager:
+    """Limit BLAS to one thread for a block: the statistical models' matrices are small
+    (k ≲ 100), so threads only add contention (2-4x slower on a busy machine); joblib's
+    workers limit their own."""
+    return _blas_pools().limit(limits=1)
 
 
 def _on_dask(client: Any, tasks: list) -> Iterator[Any]:

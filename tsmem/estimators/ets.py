@@ -37,10 +37,9 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.tools import eval_measures
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, PredictionResults
-from threadpoolctl import threadpool_limits
 
 from tsmem.data.panel import Panel
-from tsmem.estimators.base import LocalForecaster
+from tsmem.estimators.base import LocalForecaster, one_blas_thread
 from tsmem.estimators.fit_notes import (
     Deadline,
     check_count,
@@ -218,7 +217,7 @@ class ETS(LocalForecaster):
 
     # -- fitting ------------------------------------------------------------------------
     def _fit(self, panel: Panel, exog: list[np.ndarray] | None) -> None:
-        with threadpool_limits(limits=1):
+        with one_blas_thread():
             super()._fit(panel, exog)
         # The states are in the units of each series divided by its scale (LocalForecaster);
         # the reports below are in the data's units.
@@ -336,7 +335,7 @@ class ETS(LocalForecaster):
 
     # -- forecasting ------------------------------------------------------------------------
     def _predict(self, history: Panel, horizon: int, exog: Any, quantiles: tuple[float, ...]):
-        with threadpool_limits(limits=1):
+        with one_blas_thread():
             return super()._predict(history, horizon, exog, quantiles)
 
     def _predict_one(self, state: EtsState, y: np.ndarray, horizon: int, x: Any, quantiles: tuple[float, ...]):
