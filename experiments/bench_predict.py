@@ -102,14 +102,7 @@ def measure(model: MemNetForecaster, repeats: int) -> dict[str, float]:
         with torch.inference_mode():
             model.module_(x, **inputs)
 
-    forward(), model.predict()  # warm-up
-    times: dict[str, list[float]] = {"forward": [], "predict": []}
-    for _ in range(repeats):
-        for name, call in (("forward", forward), ("predict", model.predict)):
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
-    result = {name: statistics.median(t) for name, t in times.items()}
+    result: dict = alternate({"forward": forward, "predict": model.predict}, repeats)
     result["shape"] = tuple(x.shape)
     return result
 
