@@ -23,8 +23,9 @@ from tsmem.nn.hops import (
     make_hop_updates,
     read,
 )
-from tsmem.nn.memnet import MemNet, MemNetOutput, SlotEmbedding
+from tsmem.nn.memnet import MemNet, MemNetOutput
 from tsmem.nn.revin import RevIN, RevINStats
+from tsmem.nn.slot_embedding import SlotEmbedding
 from tsmem.nn.slots import Memory, build_memory, insert_empty_slots
 from tsmem.nn.temporal import TemporalEncoding, sinusoidal_encoding
 

@@ -42,13 +42,13 @@ import torch
 from torch import Tensor, nn
 
 from tsmem.nn.config import MemNetConfig, n_slots
-from tsmem.nn.encoders import Controller, make_window_encoder
+from tsmem.nn.encoders import Controller
 from tsmem.nn.heads import ARHighway, ForecastHead
-from tsmem.nn.hops import ContextualRead, make_hop_updates, read
+from tsmem.nn.hops import ContextualRead, make_hop_updates
 from tsmem.nn.retrieval import FuturesRead, masked_softmax, pearson_scores
 from tsmem.nn.revin import RevIN
-from tsmem.nn.slots import Memory, build_memory, insert_empty_slots
-from tsmem.nn.temporal import TemporalEncoding
+from tsmem.nn.slot_embedding import SlotEmbedding
+from tsmem.nn.slots import build_memory, insert_empty_slots
 
 
 def _zero_linear(n_in: int, n_out: int) -> nn.Linear:
@@ -92,40 +92,6 @@ class Read(NamedTuple):
     controller: Tensor
     keep: Tensor | None
     shut: bool
-
-
-class SlotEmbedding(nn.Module):
-    """One MemN2N embedding set (an ``A`` or a ``C``): ``Enc(window) + T(i)``.
-
-    Parameters
-    ----------
-    config : MemNetConfig
-        The model's configuration.
-    length : int
-        Window length the encoder reads (``w``, or ``v`` for values).
-    """
-
-    def __init__(self, config: MemNetConfig, length: int) -> None:
-        super().__init__()
-        # Slot windows carry the target and the covariates read with the history.
-        self.encoder = make_window_encoder(
-            config.encoder, length, config.in_channels + config.n_covariates, config.d_model
-        )
-        self.temporal = None
-        if config.temporal_encoding:
-            self.temporal = TemporalEncoding(
-                config.temporal_encoding,
-                config.d_model,
-                max_slots=config.capacity + math.ceil(config.empty_slot_rate * config.capacity),
-                n_time_features=config.n_time_features,
-            )
-
-    def forward(self, windows: Tensor, memory: Memory) -> Tensor:
-        """Embed ``windows`` (B, N, w, C) of ``memory`` into (B, N, d)."""
-        e = self.encoder(windows)  # (B, N, d)
-        if self.temporal is not None:
-            e = e + self.temporal(memory.index, memory.lag, memory.calendar)
-        return e
 
 
 class MemNet(nn.Module):
@@ -378,30 +344,29 @@ class MemNet(nn.Module):
         if c.addressing == "pearson":
             correlation = pearson_scores(query, keys)  # (B', N)
 
-        embedded: dict[int, Tensor] = {}  # embedding set -> its embedding of the keys
+        prepared: dict[tuple[int, str], Tensor | None] = {}  # per embedding set and windows
 
-        def embed_keys(j: int) -> Tensor:
-            if j not in embedded:
-                embedded[j] = self.embeddings[j](memory.keys, memory)  # (B', N, d)
-            return embedded[j]
+        def slots(j: int, which: str) -> tuple[Tensor, Tensor | None]:
+            """Embedding set ``j``'s windows ("keys" or "values") and what it prepared of them."""
+            windows = memory.values if which == "values" else memory.keys
+            if (j, which) not in prepared:
+                prepared[j, which] = self.embeddings[j].prepare(windows, memory)
+            return windows, prepared[j, which]
 
         weights = []
         scores = u.new_zeros(readable.shape)
         for k in range(c.hops):
             a_set, c_set = (k, k + 1) if c.weight_tying == "adjacent" else (0, 1)
-            if c.key_value:
-                out = self.embeddings[c_set](memory.values, memory)  # (B', N, d)
-            else:
-                out = embed_keys(c_set)  # (B', N, d)
-            scores = self._address(a_set, u, query_context, memory, correlation, embed_keys)  # (B', N)
+            scores = self._address(a_set, u, query_context, correlation, *slots(a_set, "keys"))
             if self.linear_start_active:
                 p = scores.masked_fill(~readable, 0.0)  # MemN2N linear start: no softmax
             else:
                 p = masked_softmax(scores, readable)  # (B', N)
+            windows, terms = slots(c_set, "values" if c.key_value else "keys")
             if self.contextual is not None and k == c.hops - 1:
-                o = self.contextual(p, out, u)  # (B', d)
+                o = self.contextual(p, self.embeddings[c_set](windows, memory), u)  # (B', d)
             else:
-                o = read(p, out)  # (B', d)
+                o = self.embeddings[c_set].read(p, windows, terms)  # (B', d)
             o = self.dropout(o)  # on the read, not on the (B', N, d) slots: N times cheaper
             u = self.updates[min(k, len(self.updates) - 1)](u, o)  # (B', d)
             if c.nonlinear_hops:
@@ -424,20 +389,25 @@ class MemNet(nn.Module):
         embedding_set: int,
         u: Tensor,
         query: Tensor,
-        memory: Memory,
         correlation: Tensor | None,
-        embed_keys,
+        keys: Tensor,
+        prepared: Tensor | None,
     ) -> Tensor:
-        """Addressing scores (B', N) of the query against every slot (``config.addressing``)."""
+        """Addressing scores (B', N) of the query against every slot (``config.addressing``).
+
+        ``keys`` (B', N, w, C) are the slot windows and ``prepared`` what the embedding set
+        prepared of them (`SlotEmbedding.prepare`).
+        """
         c = self.config
         tau = math.sqrt(c.d_model) if c.attention == "scaled" else 1.0
-        m = embed_keys(embedding_set)  # (B', N, d)
+        embedding = self.embeddings[embedding_set]
         key = u
         if c.addressing == "shared":  # the query window through the slots' own encoder
-            key = u + self.embeddings[embedding_set].encoder(query.unsqueeze(1)).squeeze(1)
+            key = u + embedding.encoder(query.unsqueeze(1)).squeeze(1)
+        scores = embedding.scores(key, keys, prepared) / tau  # (B', N)
         if c.addressing == "pearson":  # likeness needs no learning; u · m_i adds what does
-            return correlation / self.log_temperature.exp() + torch.bmm(m, u.unsqueeze(-1)).squeeze(-1) / tau
-        return torch.bmm(m, key.unsqueeze(-1)).squeeze(-1) / tau  # (B', N)
+            return correlation / self.log_temperature.exp() + scores
+        return scores
 
     def _check_inputs(self, x: Tensor, time_features: Tensor | None) -> None:
         c = self.config

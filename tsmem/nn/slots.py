@@ -137,7 +137,7 @@ def build_memory(
         stop = L - window + future_length
         futures = padded[:, start + window : stop].unfold(1, future_length, stride)  # (B, N, C, H)
         futures = futures.transpose(2, 3).flip(1)  # (B, N, H, C)
-        future_mask = seen[:, start + window : stop].unfold(1, future_length, stride).all(-1).flip(1)
+        future_mask = _all_observed(seen, start + window, future_length, stride, N)  # (B, N)
     keys = x[:, start : L - window].unfold(1, window, stride)  # (B, N, C, w), oldest first
     keys = keys.transpose(2, 3).flip(1)  # (B, N, w, C), most recent first
 
@@ -149,8 +149,11 @@ def build_memory(
         values = x[:, start + window : stop].unfold(1, value_length, stride)  # (B, N, C, v)
         values = values.transpose(2, 3).flip(1)  # (B, N, v, C)
 
-    index = torch.arange(N, device=x.device).expand(B, N)  # (B, N)
-    lag = (window + index * stride).to(x.dtype)  # (B, N)
+    # Expanded views: every sample has the same recency indices and lags, and
+    # TemporalEncoding sees that (stride 0) and encodes them once per batch.
+    recency = torch.arange(N, device=x.device)  # (N,)
+    index = recency.expand(B, N)  # (B, N)
+    lag = (window + recency * stride).to(x.dtype).expand(B, N)  # (B, N)
 
     calendar = None
     if time_features is not None:
@@ -159,11 +162,23 @@ def build_memory(
 
     mask = None
     if has_gaps:
-        seen = observed[:, start : L - window].unfold(1, window, stride).all(dim=-1)  # (B, N)
-        mask = seen.flip(1)  # most recent first
+        mask = _all_observed(observed, start, window, stride, N)  # (B, N)
         if future_mask is not None:
             future_mask = future_mask & mask
     return Memory(keys, values, index, lag, calendar, mask, futures, future_mask)
+
+
+def _all_observed(seen: Tensor, start: int, length: int, stride: int, n: int) -> Tensor:
+    """Whether each of ``n`` spans of ``seen`` (B, T) is observed throughout, most recent first.
+
+    Span ``k`` (oldest first) is ``[start + k·stride, start + k·stride + length)``. Counted by
+    prefix sums of the unobserved steps, O(T): ``unfold(...).all(-1)`` reads every step of
+    every span, ``n·length`` steps, and was a visible part of a training step.
+    """
+    missing = (~seen).cumsum(dim=1)  # (B, T) unobserved steps up to and including each
+    missing = torch.cat([missing.new_zeros(seen.shape[0], 1), missing], dim=1)  # (B, T + 1)
+    begin = start + stride * torch.arange(n - 1, -1, -1, device=seen.device)  # (n,) newest first
+    return missing[:, begin + length] == missing[:, begin]  # (B, n)
 
 
 def insert_empty_slots(
@@ -216,8 +231,9 @@ def insert_empty_slots(
         moved = t.gather(1, source) & ~is_empty
         return moved | is_empty if empty_readable else moved
 
-    index = torch.arange(total, device=device).expand(B, total)  # (B, N')
-    lag = (window + index * stride).to(memory.lag.dtype)  # (B, N')
+    recency = torch.arange(total, device=device)  # (N',): the same for every sample, as above
+    index = recency.expand(B, total)  # (B, N')
+    lag = (window + recency * stride).to(memory.lag.dtype).expand(B, total)  # (B, N')
     return Memory(
         spread(memory.keys),
         spread(memory.values),
