@@ -10,7 +10,7 @@ controller alone (hops=0) is the "no memory" reference.
     python experiments/ablation.py etth1 --seeds 0 1 2      # ETTh1 univariate, H = 96 and 336
     python experiments/ablation.py etth2 --seeds 0 1 2      # ETTh2 univariate, H = 96 and 336
     python experiments/ablation.py m4 --seeds 0 1 --n-series 100   # week-long windows, top 10 slots
-    python experiments/ablation.py m4 --seeds 0 1 --n-series 100 --train-step 1 --factors noop_start --tag _every_window
+    python experiments/ablation.py m4 --seeds 0 1 --n-series 100 --train-step 1 --factors noop_start futures_correction loss --tag _every_window
     python experiments/ablation.py etth1 --quick            # minutes
 
 Results go to experiments/results/ablation_memory_<dataset><tag>.csv (resumable) and .md; --quick runs
@@ -36,7 +36,7 @@ from tsmem.benchmarks.suite import BENCHMARKS
 from tsmem.benchmarks.zoo import ModelSpec
 
 BASE = {"futures": True, "memory": "history", "noop_start": True, "addressing": "pearson",
-        "hop_update": "gated", "output": "linear", "hops": 2}
+        "hop_update": "gated", "output": "linear", "hops": 2, "futures_correction": False}
 
 #: What the networks read on M4 Hourly, as in experiments/memory.py (week-long windows and
 #: the ten best analogues, like the analog floor), so the ablation's base is its "memnet".
@@ -55,6 +55,8 @@ FACTORS = {
     "hop_update": ["gated", "additive"],
     "output": ["linear", "nonlinear", "contextual"],
     "hops": [2, 1, 0],
+    # a learned linear correction of the read futures (zero at the start)
+    "futures_correction": [False, True],
     # the training loss: the protocol's (MSE on ETT, MAE on M4) or a MASE-scaled one
     # (each window's errors divided by its seasonal naive's in-sample error, like M4's MASE);
     # val_loss is in the loss's own units, so compare the test metrics across these levels
@@ -62,15 +64,26 @@ FACTORS = {
 }
 
 
-def variants(factors: list[str] | None = None) -> dict[str, ModelSpec]:
-    """One spec per distinct configuration; the base appears once."""
-    specs = {"base": ModelSpec("base", "neural", dict(BASE), "default memory network")}
+def base_network(dataset: str, max_slots: int | None = None) -> dict:
+    """The network every variant changes one factor of, on ``dataset``."""
+    base = dict(BASE)
+    if max_slots:
+        base["max_slots"] = max_slots
+    if dataset == "m4":
+        base.update(M4_NETWORK)
+    return base
+
+
+def variants(factors: list[str] | None = None, base: dict | None = None) -> dict[str, ModelSpec]:
+    """One spec per distinct configuration of ``base`` (default `BASE`); the base appears once."""
+    base = dict(BASE if base is None else base)
+    specs = {"base": ModelSpec("base", "neural", dict(base), "default memory network")}
     for factor, levels in FACTORS.items():
         if factors and factor not in factors:
             continue
         for level in levels[1:]:
             name = f"{factor}={'none' if level == () else level}"
-            params = BASE | {factor: level} | COUPLED.get((factor, level), {})
+            params = base | {factor: level} | COUPLED.get((factor, level), {})
             specs[name] = ModelSpec(name, "neural", params, f"base with {factor} = {level}")
     return specs
 
@@ -132,17 +145,14 @@ def main(argv: list[str] | None = None) -> None:
         protocol = replace(protocol, horizons=tuple(args.horizons))
     if args.train_step:
         protocol = replace(protocol, neural=replace(protocol.neural, train_step=args.train_step))
-    if args.max_slots:
-        BASE["max_slots"] = args.max_slots  # every variant is the base with one factor changed
-    if args.dataset == "m4":
-        BASE.update(M4_NETWORK)
+    base = base_network(args.dataset, args.max_slots)
     folder = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
     folder.mkdir(parents=True, exist_ok=True)
     # "memory": the ablation of the second memory design (the first one's tables keep their names).
     stem = f"ablation_memory_{args.dataset}{args.tag}" + ("_quick" if args.quick else "")
     csv_path = folder / f"{stem}.csv"
     command = "python experiments/ablation.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
-    run_cells(protocol, variants(args.factors), protocol.horizons, args.seeds, csv_path, desc=stem,
+    run_cells(protocol, variants(args.factors, base), protocol.horizons, args.seeds, csv_path, desc=stem,
               command=command, allow_dirty=args.allow_dirty)
     results = pd.read_csv(csv_path)
     text = "\n".join([
@@ -150,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         _header(command, protocol, args.quick),
         # the base's own settings win over the protocol's neural settings above
         "Base network (every variant changes one of these): "
-        + ", ".join(f"{k}={v}" for k, v in BASE.items()) + ".", "",
+        + ", ".join(f"{k}={v}" for k, v in base.items()) + ".", "",
         table(results, list(protocol.metrics)),
         *runs_section(results),
     ])
