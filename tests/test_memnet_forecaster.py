@@ -242,6 +242,19 @@ def test_an_unknown_verbose_level_is_a_clear_error():
         MemNetForecaster(**SMALL | {"verbose": 3}).fit(noisy_daily_cycle(200))
 
 
+@pytest.mark.parametrize("limit", [0, 0.0])
+def test_validation_turned_off_through_the_trainer_is_a_clear_error(limit):
+    model = MemNetForecaster(**SMALL | {"trainer_kwargs": {"limit_val_batches": limit}})
+    with pytest.raises(ValueError, match="val_size=0"):
+        model.fit(noisy_daily_cycle(200))
+
+
+def test_training_without_validation_ignores_the_validation_limit():
+    model = MemNetForecaster(**SMALL | {"val_size": 0, "max_epochs": 1,
+                                         "trainer_kwargs": {"limit_val_batches": 0}})
+    assert len(model.fit(noisy_daily_cycle(200)).predict()) == SMALL["horizon"]
+
+
 def test_grid_search_over_hops_with_a_time_series_split():
     y = noisy_daily_cycle(400)
     base = MemNetForecaster(**SMALL | {"max_epochs": 1})

@@ -64,6 +64,8 @@ def fit_best(
     level = verbosity(verbose)
     user = dict(trainer_kwargs or {})
     validate = len(data.windows("val")) > 0  # windows() sets the data up
+    if validate:
+        _check_validation_kept(user)
     with tempfile.TemporaryDirectory(prefix="tsmem-") as folder, _fit_output(level):
         best = ModelCheckpoint(dirpath=folder, monitor="val_loss" if validate else None, save_top_k=1)
         callbacks = [best, *user.pop("callbacks", [])]
@@ -87,6 +89,21 @@ def fit_best(
             score, epochs = _from_last_checkpoint(os.path.join(folder, "last.ckpt"), best.state_key)
     module.cpu().eval()
     return FitResult(float(score) if validate and score is not None else None, epochs)
+
+
+def _check_validation_kept(user: dict[str, Any]) -> None:
+    """Refuse Trainer options that turn validation off while early stopping needs it.
+
+    Lightning would fail only after the first epoch, deep inside ``EarlyStopping``,
+    naming a metric the user never chose.
+    """
+    if user.get("limit_val_batches", 1) == 0:
+        raise ValueError(
+            f"trainer_kwargs limit_val_batches={user['limit_val_batches']!r} turns validation "
+            "off, but early stopping and keeping the "
+            "best weights read the validation loss. To train without validation, hold nothing "
+            "out instead (val_size=0 on the estimator)."
+        )
 
 
 def trainer_options(
