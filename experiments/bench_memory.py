@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tsmem.benchmarks.provenance import git_commit
 
 SLOTS = (64, 256, 1024, 4096, 16384)
 QUICK_SLOTS = (64, 256, 1024)
@@ -95,7 +98,10 @@ def main(argv: list[str] | None = None) -> None:
         "# Long memory: cost per training step against the number of slots",
         "",
         "Command: `OMP_NUM_THREADS=1 python experiments/bench_memory.py"
-        + (" --quick`" if args.quick else "`"),
+        + "".join(f" {a}" for a in (sys.argv[1:] if argv is None else argv)) + "`",
+        "",
+        f"Commit {git_commit()}; 1-minute load average at the end {os.getloadavg()[0]:.1f} "
+        f"({os.cpu_count()} logical CPUs).",
         "",
         "One thread, batch 8, window 24, stride 1, horizon 24, d=64, 2 hops, Pearson addressing,",
         "retrieved futures, `memory=\"history\"`; median of the timed steps; peak RSS growth above",
