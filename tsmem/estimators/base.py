@@ -483,7 +483,15 @@ def _blas_pools() -> ThreadpoolController:
 def one_blas_thread() -> AbstractContextManager:
     """Limit BLAS to one thread for a block: the statistical models' matrices are small
     (k ≲ 100), so threads only add contention (2-4x slower on a busy machine); joblib's
-    workers limit their own."""
+    workers limit their own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with one_blas_thread():
+    ...     float(np.ones((3, 3)).dot(np.ones(3)).sum())
+    9.0
+    """
     return _blas_pools().limit(limits=1)
 
 

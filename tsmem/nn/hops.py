@@ -28,6 +28,11 @@ def match_scores(u: Tensor, m: Tensor) -> Tensor:
     A broadcast product and sum rather than ``bmm(m, u[..., None])``: the backward of a
     batched matrix product with an inner size of 1 is an outer product that CPU kernels
     run about 3× slower than this elementwise form (measured at B=64, N=143, d=64).
+
+    Examples
+    --------
+    >>> match_scores(torch.tensor([[1.0, 2.0]]), torch.tensor([[[1.0, 0.0], [1.0, 1.0]]]))
+    tensor([[1., 3.]])
     """
     return (m * u.unsqueeze(1)).sum(dim=-1)  # (B, N)
 

@@ -36,6 +36,18 @@ class SlotEmbedding(nn.Module):
         The model's configuration.
     length : int
         Window length the encoder reads (``w``, or ``v`` for values).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tsmem.nn.slots import build_memory
+    >>> config = MemNetConfig(lookback=24, horizon=4, window=4, stride=2, d_model=8)
+    >>> embedding = SlotEmbedding(config, config.window)
+    >>> memory = build_memory(torch.randn(3, 24, 1), config.window, config.stride)
+    >>> prepared = embedding.prepare(memory.keys, memory)  # (N, d): shared by the batch
+    >>> scores = embedding.scores(torch.randn(3, 8), memory.keys, prepared)  # (B, N)
+    >>> tuple(scores.shape), tuple(embedding.read(scores.softmax(-1), memory.keys, prepared).shape)
+    ((3, 9), (3, 8))
     """
 
     def __init__(self, config: MemNetConfig, length: int) -> None:
@@ -71,11 +83,7 @@ class SlotEmbedding(nn.Module):
             return self(windows, memory)  # (B, N, d)
         if self.temporal is None:
             return None
-        index, lag = memory.index, memory.lag  # (B, N) each
-        if memory.calendar is None and index.stride(0) == 0 and lag.stride(0) == 0:
-            # Expanded views (`build_memory`): every sample has the same slots; encode them once.
-            return self.temporal(index[:1], lag[:1], None)[0]  # (N, d)
-        return self.temporal(index, lag, memory.calendar)  # (B, N, d)
+        return self.temporal.encode(memory.index, memory.lag, memory.calendar)  # (N, d) or (B, N, d)
 
     def scores(self, u: Tensor, windows: Tensor, prepared: Tensor | None) -> Tensor:
         """``m_i · u`` (B, N) for a query ``u`` (B, d); ``prepared`` from `prepare`."""

@@ -149,11 +149,7 @@ def build_memory(
         values = x[:, start + window : stop].unfold(1, value_length, stride)  # (B, N, C, v)
         values = values.transpose(2, 3).flip(1)  # (B, N, v, C)
 
-    # Expanded views: every sample has the same recency indices and lags, and
-    # TemporalEncoding sees that (stride 0) and encodes them once per batch.
-    recency = torch.arange(N, device=x.device)  # (N,)
-    index = recency.expand(B, N)  # (B, N)
-    lag = (window + recency * stride).to(x.dtype).expand(B, N)  # (B, N)
+    index, lag = _recency(B, N, window, stride, x.dtype, x.device)  # (B, N) each
 
     calendar = None
     if time_features is not None:
@@ -166,6 +162,19 @@ def build_memory(
         if future_mask is not None:
             future_mask = future_mask & mask
     return Memory(keys, values, index, lag, calendar, mask, futures, future_mask)
+
+
+def _recency(
+    batch: int, n: int, window: int, stride: int, dtype: torch.dtype, device: torch.device
+) -> tuple[Tensor, Tensor]:
+    """Recency indices ``j`` and lags ``w + j·s`` of ``n`` slots, (batch, n) each.
+
+    Expanded views of one row: every sample has the same ones, and
+    `tsmem.nn.temporal.TemporalEncoding.encode` sees that (stride 0) and encodes them once.
+    """
+    recency = torch.arange(n, device=device)  # (n,)
+    lag = (window + recency * stride).to(dtype)  # (n,)
+    return recency.expand(batch, n), lag.expand(batch, n)
 
 
 def _all_observed(seen: Tensor, start: int, length: int, stride: int, n: int) -> Tensor:
@@ -231,9 +240,7 @@ def insert_empty_slots(
         moved = t.gather(1, source) & ~is_empty
         return moved | is_empty if empty_readable else moved
 
-    recency = torch.arange(total, device=device)  # (N',): the same for every sample, as above
-    index = recency.expand(B, total)  # (B, N')
-    lag = (window + recency * stride).to(memory.lag.dtype).expand(B, total)  # (B, N')
+    index, lag = _recency(B, total, window, stride, memory.lag.dtype, device)  # (B, N') each
     return Memory(
         spread(memory.keys),
         spread(memory.values),

@@ -75,24 +75,44 @@ class TemporalEncoding(nn.Module):
         Returns
         -------
         Tensor
-            (B, N, d).
+            (B, N, d); an expanded view of one (N, d) encoding when `encode` shares it.
         """
-        B = index.shape[0]
-        if B > 1 and index.stride(0) == 0 and lag.stride(0) == 0:
-            # Every sample has the same slots (an expanded view): encode them once.
-            index, lag = index[:1], lag[:1]
-        out = 0.0
+        out = self.encode(index, lag, calendar)
+        return out.expand(index.shape[0], *out.shape[-2:])
+
+    def encode(self, index: Tensor, lag: Tensor, calendar: Tensor | None) -> Tensor:
+        """As `forward`, but (N, d) when every sample has the same slots and no calendar.
+
+        Every sample has the same slots when ``index`` and ``lag`` are expanded views
+        (stride 0 over the batch, as `tsmem.nn.slots.build_memory` makes them) or the
+        batch has one sample: the encoding is then computed once, not per sample.
+
+        Returns
+        -------
+        Tensor
+            (N, d), or (B, N, d) with calendar features or per-sample slots.
+
+        Examples
+        --------
+        >>> enc = TemporalEncoding(("sinusoidal",), d_model=8, max_slots=4, n_time_features=0)
+        >>> lag = torch.tensor([3.0, 6.0, 9.0]).expand(5, 3)
+        >>> tuple(enc.encode(torch.arange(3).expand(5, 3), lag, None).shape)
+        (3, 8)
+        """
+        if index.shape[0] == 1 or (index.stride(0) == 0 and lag.stride(0) == 0):
+            index, lag = index[0], lag[0]  # (N,) each
+        out = torch.zeros(*index.shape, self.d_model, device=index.device)  # (N, d) or (B, N, d)
         if self.learned is not None:
             if not torch.compiler.is_compiling() and int(index.max()) >= self.learned.num_embeddings:
                 raise ValueError(
                     f"The learned temporal encoding has {self.learned.num_embeddings} slots, "
                     f"got slot index {int(index.max())}."
                 )
-            out = out + self.learned(index)  # (B, N, d)
+            out = out + self.learned(index)
         if self.sinusoidal is not None:
-            out = out + self.sinusoidal(sinusoidal_encoding(lag, self.d_model))  # (B, N, d)
+            out = out + self.sinusoidal(sinusoidal_encoding(lag, self.d_model))
         if self.calendar is not None:
             if calendar is None:
                 raise ValueError("The calendar temporal encoding needs time_features.")
             out = out + self.calendar(calendar)  # (B, N, d)
-        return out.expand(B, *out.shape[1:]) if torch.is_tensor(out) else out
+        return out
