@@ -13,7 +13,7 @@ history at once). See :mod:`tsmem.estimators.arima` for the model and the method
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from statsmodels.tsa.statespace import kalman_filter as kf
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.tools import diff
 
+from tsmem.estimators import arma_likelihood
 from tsmem.estimators.arima_css import Orders, fit_css, to_sarimax_params
 from tsmem.estimators.fit_notes import Deadline, quiet_statsmodels
 
@@ -256,21 +257,8 @@ def fit_ml(
 
         notes = []
         try:
-            result = model.fit(
-                start_params=start,
-                method="lbfgs",
-                maxiter=maxiter,
-                # stop when an iteration improves the log-likelihood by less than
-                # 1e8·eps ≈ 2e-8 relatively: R's optim(reltol = 1e-8) for arima, and a
-                # quarter fewer likelihood evaluations than scipy's default 1e7
-                factr=1e8,
-                disp=False,
-                cov_type="none",
-                low_memory=True,
-                callback=stop_when_out_of_time,
-            )
-            params = np.asarray(result.params, dtype=float)
-            if not result.mle_retvals.get("converged", True):
+            params, converged = _maximise(model, start, maxiter, stop_when_out_of_time)
+            if not converged:
                 notes.append(f"maximum likelihood stopped at maxiter={maxiter} before converging")
         except _OutOfTime as stop:
             if stop.last is None:
@@ -290,6 +278,38 @@ def fit_ml(
     if not np.isfinite(loglike) or not np.all(np.isfinite(params)):
         return None, (), np.nan, ["maximum likelihood gave a non-finite likelihood"]
     return params, names, float(aicc), notes
+
+
+def _maximise(
+    model: SARIMAX, start: np.ndarray | None, maxiter: int, callback: Callable[[np.ndarray], None]
+) -> tuple[np.ndarray, bool]:
+    """L-BFGS on the exact likelihood: the transformed maximum and whether it converged.
+
+    The likelihood by the innovations algorithm where it applies (the same number,
+    1.5-2.5x faster: :mod:`tsmem.estimators.arma_likelihood`), else by SARIMAX's
+    Kalman filter. Either stops when an iteration improves the log-likelihood by
+    less than ``factr``·eps ≈ 2e-8 relatively: R's ``optim(reltol = 1e-8)`` for
+    ``arima``, and a quarter fewer likelihood evaluations than scipy's default 1e7.
+    """
+    factr = 1e8
+    if arma_likelihood.supports(model):
+        try:
+            return arma_likelihood.maximise(
+                model, model.start_params if start is None else start, maxiter, factr, callback
+            )
+        except arma_likelihood.UnusableLikelihood:
+            pass  # the Kalman filter copes with what the innovations algorithm cannot
+    result = model.fit(
+        start_params=start,
+        method="lbfgs",
+        maxiter=maxiter,
+        factr=factr,
+        disp=False,
+        cov_type="none",
+        low_memory=True,
+        callback=callback,
+    )
+    return np.asarray(result.params, dtype=float), bool(result.mle_retvals.get("converged", True))
 
 
 def _admissible(model: SARIMAX, params: np.ndarray) -> bool:
