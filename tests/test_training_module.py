@@ -57,6 +57,26 @@ def trainer(**kw):
     return pl.Trainer(**base)
 
 
+def test_memory_warmup_keeps_the_memory_shut_and_early_stopping_waiting_until_it_opens():
+    torch.manual_seed(0)
+    # A learning rate too small to ever improve the validation loss: patience 1 would stop
+    # the fit after its second epoch, before the memory had been read at all.
+    module = MemNetModule.from_config(config(), learning_rate=1e-12, lr_schedule="none",
+                                      memory_warmup_epochs=3)
+    seen = []
+
+    class Record(pl.Callback):
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+            if batch_idx == 0:
+                seen.append(bool(pl_module.net.memory_open))
+
+    stop = pl.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    t = trainer(max_epochs=10, limit_train_batches=1, limit_val_batches=1, callbacks=[stop, Record()])
+    t.fit(module, loader(), loader(seed=1))
+    # three epochs of the controller alone, then the memory opens with the full patience
+    assert seen == [False, False, False, True]
+
+
 @pytest.mark.parametrize("lr_schedule", ["cosine", "onecycle", "none"])
 def test_fast_dev_run_fits_and_logs(lr_schedule):
     torch.manual_seed(0)

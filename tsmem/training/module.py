@@ -279,6 +279,7 @@ class MemNetModule(pl.LightningModule):
         opened, shut = self._epoch_means("val_open"), self._epoch_means("val_shut")
         if opened is None or shut is None:
             return
+        self._hold_early_stopping_while_warming_up()
         is_open = bool(opened[0] <= shut[0])  # the epoch's one host sync
         self.net.memory_open.fill_(is_open)
         loss, mse, mae = opened if is_open else shut
@@ -381,9 +382,20 @@ class MemNetModule(pl.LightningModule):
         warm = self.hparams.memory_warmup_epochs
         self.net.memory_open.fill_(self.current_epoch >= warm)
         if warm and self.current_epoch == warm:  # the memory opens: give it the full patience
-            for callback in self.trainer.callbacks:
-                if isinstance(callback, EarlyStopping):
-                    callback.wait_count = 0
+            for stopper in self._early_stoppers():
+                stopper.wait_count = 0
+
+    def _early_stoppers(self) -> list[EarlyStopping]:
+        return [c for c in self.trainer.callbacks if isinstance(c, EarlyStopping)]
+
+    def _hold_early_stopping_while_warming_up(self) -> None:
+        """No early stop before the memory has opened: a controller that stops improving
+        during the warm-up is what the memory then starts from. Called before
+        ``EarlyStopping`` checks the epoch (module hooks run before monitoring callbacks);
+        its best score still counts, so the memory is kept only if it beats the controller."""
+        if self.current_epoch < self.hparams.memory_warmup_epochs:
+            for stopper in self._early_stoppers():
+                stopper.wait_count = -1  # its check adds one: never reaches the patience
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store whether linear start is still on, so a reloaded model attends the same way."""
