@@ -61,6 +61,9 @@ FACTORS = {
     # (each window's errors divided by its seasonal naive's in-sample error, like M4's MASE);
     # val_loss is in the loss's own units, so compare the test metrics across these levels
     "loss": ["protocol", "mase"],
+    # epochs of the controller alone (memory shut, early stopping held) before the memory
+    # opens with a fresh learning-rate schedule: the memory starts from a trained controller
+    "memory_warmup_epochs": [0, 10],
 }
 
 
