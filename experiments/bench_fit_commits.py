@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
             for tree in trees.values():
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
     before, after = (statistics.median(seconds[rev]) for rev in seconds)
-    gap = max(abs(a - b) for a, b in zip(*forecasts.values(), strict=True))
+    pairs = list(zip(*forecasts.values(), strict=True))
+    gap = max(abs(a - b) for a, b in pairs)
+    relative = max(abs(a - b) / max(abs(a), abs(b), 1e-12) for a, b in pairs)
     command = "python experiments/bench_fit_commits.py " + " ".join(argv or sys.argv[1:])
     lines = [
         "# One fit at two commits, side by side", "",
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
           for rev, runs in seconds.items()),
         "",
         f"{args.before} / {args.after}: **{before / after:.2f}×**; the largest difference "
-        f"between their forecasts: {gap:.2e} ({unit}).",
+        f"between their forecasts: {gap:.2e} ({unit}), {relative:.1e} of the forecast.",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

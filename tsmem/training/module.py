@@ -89,8 +89,9 @@ class MemNetModule(pl.LightningModule):
         ``delta`` of the Huber loss.
     memory_warmup_epochs : int, default 0
         Epochs trained with the memory shut (the controller and head alone) before it
-        opens. With early stopping on the best validation epoch, a memory that never
-        beats the warmed-up controller on validation is never kept.
+        opens, with a learning-rate schedule of its own. Early stopping waits until the
+        memory has opened, then gives it the full patience; as the best validation epoch
+        is kept, a memory that never beats the warmed-up controller is never used.
     """
 
     def __init__(
