@@ -19,6 +19,10 @@ settings except the memory:
 - ``memnet_ensemble``: the median of three default memory networks trained with
   different losses (N-BEATS' recipe: the median over members that differ in loss and
   seed; ETT: MSE, MAE, Huber; M4: MAE, MASE, Huber), at three times the cost;
+- ``mixed_median`` (M4 only): the median per step of three different models, ``memnet``
+  (trained with the same seed), ``analog`` and tsmem's default ``AutoARIMA``
+  (``EnsembleForecaster(aggregate="median")``'s rule; ``bench_statistical.py`` combines the
+  statistical models alone the same way);
 - ``memnet_best``: per horizon and seed, whichever memory variant run has the lower
   validation loss (the test split is read once, for the chosen one);
 - ``gru``: the same network with ``hops=0`` (no memory at all);
@@ -74,7 +78,12 @@ ANALOG = {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05
 def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
     """The models compared, the neural ones sharing ``network``."""
     members = [network | {"loss": loss} for loss in losses]
+    analog = ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)")
+    memnet = ModelSpec("memnet", "neural", dict(network), "the default memory network")
+    autoarima = ModelSpec("autoarima", "estimator", {"class": "AutoARIMA"}, "AutoARIMA, tsmem's default search")
     return {
+        "mixed_median": ModelSpec("mixed_median", "median", {"members": [memnet, analog, autoarima]},
+                                  "median of memnet, analog and AutoARIMA (M4 only)"),
         "analog": ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)"),
         "gru": ModelSpec("gru", "neural", network | {"hops": 0}, "the controller alone (hops=0)"),
         "memnet": ModelSpec("memnet", "neural", dict(network), "the default memory network"),
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dataset", choices=sorted(SETTINGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--horizons", nargs="+", type=int, default=None)
-    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_warm", "memnet_long", "memnet_ensemble"])
+    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_warm", "memnet_long", "memnet_ensemble", "mixed_median"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "

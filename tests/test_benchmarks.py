@@ -237,3 +237,27 @@ def test_a_neural_ensemble_takes_the_median_of_its_members_each_seeded_apart(mon
     assert np.isnan(summary["val_loss"]) and summary["epochs"] == "3+3+3"  # MSE, MAE, Huber: no common unit
     _, summary = neural.ensemble_origins(None, None, [{"loss": "mae"}] * 2, seed=0, origins=np.arange(7))
     assert summary["val_loss"] == 5.0
+
+
+def test_a_median_of_any_models_is_the_per_step_median_of_their_forecasts(monkeypatch):
+    from tsmem.benchmarks.protocols import M4Protocol
+    from tsmem.benchmarks.zoo import ModelSpec
+
+    rng = np.random.default_rng(0)
+    rows = [(f"S{k}", t, 10 + k + np.sin(t * 2 * np.pi / 24) + rng.normal(0, 0.3)) for k in range(3) for t in range(120)]
+    frame = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+    test = frame.groupby("unique_id", sort=False).tail(12)
+    protocol = M4Protocol("tiny", horizons=(12,))
+    monkeypatch.setattr(M4Protocol, "split", lambda self, horizon: (frame.drop(test.index), test))
+    members = [get_model(name) for name in ("naive", "seasonal_naive", "naive2")]
+    spec = ModelSpec("median", "median", {"members": members})
+    train = frame.drop(test.index)
+    alone = [np.stack(protocol._forecast(m, train, 12, seed=0)[0]) for m in members]
+    median, extra = protocol._median(spec, train, 12, seed=0)
+    np.testing.assert_allclose(np.stack(median), np.median(np.stack(alone), axis=0))
+    assert not np.allclose(np.stack(median), np.mean(np.stack(alone), axis=0))  # the median, not the mean
+    assert extra["fitted"] == "median of naive, seasonal_naive, naive2"
+    scores = protocol.evaluate(spec, 12, seed=0)
+    assert scores["n_windows"] == 3 and np.isfinite(scores["owa"])
+    with pytest.raises(ValueError, match="M4 protocols only"):
+        BENCHMARKS["etth1_univariate"][0].evaluate(spec, 24, seed=0)

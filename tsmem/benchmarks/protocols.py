@@ -68,6 +68,8 @@ class WindowProtocol:
 
     def evaluate(self, spec: ModelSpec, horizon: int, seed: int) -> dict[str, Any]:
         """Score ``spec`` at ``horizon``; returns the metrics, ``val_loss`` and timings."""
+        if spec.kind == "median":
+            raise ValueError(f"{spec.name}: median ensembles of any models run on M4 protocols only.")
         started = time.perf_counter()
         data = self.data(horizon, calendar="calendar" in spec.params.get("temporal_encoding", ()), seed=seed)
         scaled = data.scaled[0]  # (T, C)
@@ -136,18 +138,35 @@ class M4Protocol:
     def evaluate(self, spec: ModelSpec, horizon: int, seed: int) -> dict[str, Any]:
         started = time.perf_counter()
         train, test = self.split(horizon)
-        extra: dict[str, Any] = {}
-        if spec.kind.startswith("neural"):
-            forecast, extra = self._neural(spec, train, horizon, seed)
+        if spec.kind == "median":
+            forecast, extra = self._median(spec, train, horizon, seed)
         else:
-            model = self._baseline(spec).fit(train)
-            forecast = _by_series(model.predict(horizon=horizon))
-            if spec.kind == "estimator":
-                extra = {"fitted": describe_fit(model)}
+            forecast, extra = self._forecast(spec, train, horizon, seed)
         scores = metrics.m4_scores(_by_series(test), forecast, _by_series(train), self.season_length)
         owa = metrics.owa(scores["smape"], scores["mase"], *M4_NAIVE2)
         return {"smape": scores["smape"], "mase": scores["mase"], "owa": owa, "n_windows": scores["n_series"],
                 "seconds": time.perf_counter() - started} | extra
+
+    def _forecast(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
+        """Every series' forecast (S arrays of H) and what to record beside the scores."""
+        if spec.kind.startswith("neural"):
+            return self._neural(spec, train, horizon, seed)
+        model = self._baseline(spec).fit(train)
+        extra = {"fitted": describe_fit(model)} if spec.kind == "estimator" else {}
+        return _by_series(model.predict(horizon=horizon)), extra
+
+    def _median(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
+        """The per-step median of the members' forecasts, each member run as on its own
+        (``EnsembleForecaster(aggregate="median")``'s rule; the val_loss of neural members)."""
+        members: list[ModelSpec] = spec.params["members"]
+        forecasts, losses = [], []
+        for member in members:
+            forecast, extra = self._forecast(member, train, horizon, seed)
+            forecasts.append(np.stack(forecast))  # (S, H)
+            if extra.get("val_loss") is not None:
+                losses.append(f"{member.name} {extra['val_loss']:.4f}")
+        median = np.median(np.stack(forecasts), axis=0)
+        return list(median), {"fitted": "median of " + ", ".join(m.name for m in members), "epochs": "; ".join(losses)}
 
     def _baseline(self, spec: ModelSpec):
         if spec.kind == "naive":

@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 #: "neural_ensemble": ``params={"members": [settings, ...]}``, one network trained per
 #: member (seeded ``seed * 100 + k``), forecasts combined by their median per step.
-Kind = Literal["naive", "seasonal_naive", "estimator", "neural", "neural_ensemble"]
+#: "median": ``params={"members": [ModelSpec, ...]}``, any models (neural and statistical
+#: mixed), each run as on its own, forecasts combined by their median per step (M4 only).
+Kind = Literal["naive", "seasonal_naive", "estimator", "neural", "neural_ensemble", "median"]
 
 
 @dataclass(frozen=True)
