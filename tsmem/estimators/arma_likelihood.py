@@ -97,6 +97,16 @@ def loglike(model: SARIMAX, params: np.ndarray) -> float:
 
     Parameters that make the model non-stationary give ``-inf`` (the Kalman filter's
     stationary start fails there too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from statsmodels.tsa.statespace.sarimax import SARIMAX
+    >>> y = np.cumsum(np.random.default_rng(0).normal(size=200))
+    >>> model = SARIMAX(y, order=(1, 1, 1), trend="c", simple_differencing=True, concentrate_scale=True)
+    >>> params = np.array([0.1, 0.5, -0.3])
+    >>> supports(model), bool(np.isclose(loglike(model, params), model.loglike(params), rtol=1e-8))
+    (True, True)
     """
     ar, ma, mean, beta = _split(model, params)
     w = model.endog[:, 0] - mean

@@ -383,23 +383,20 @@ class MemNetModule(pl.LightningModule):
         if self.config.linear_start:
             self.net.linear_start_active = self.current_epoch < self.hparams.linear_start_epochs
         # Training reads the memory (after any warm-up) whatever the last validation chose.
-        warm = self.hparams.memory_warmup_epochs
-        self.net.memory_open.fill_(self.current_epoch >= warm)
-        if warm and self.current_epoch == warm:  # the memory opens: give it the full patience
-            for stopper in self._early_stoppers():
-                stopper.wait_count = 0
-
-    def _early_stoppers(self) -> list[EarlyStopping]:
-        return [c for c in self.trainer.callbacks if isinstance(c, EarlyStopping)]
+        self.net.memory_open.fill_(self.current_epoch >= self.hparams.memory_warmup_epochs)
 
     def _hold_early_stopping_while_warming_up(self) -> None:
-        """No early stop before the memory has opened: a controller that stops improving
-        during the warm-up is what the memory then starts from. Called before
-        ``EarlyStopping`` checks the epoch (module hooks run before monitoring callbacks);
-        its best score still counts, so the memory is kept only if it beats the controller."""
+        """No early stop before the memory has opened, and the full patience once it has.
+
+        Called before ``EarlyStopping`` checks the epoch (module hooks run before
+        monitoring callbacks): its count, set to -1 here, is 0 after every warm-up
+        epoch's check, so the memory starts with the whole patience. Its best score
+        still counts, so the memory is kept only if it beats the warmed-up controller.
+        """
         if self.current_epoch < self.hparams.memory_warmup_epochs:
-            for stopper in self._early_stoppers():
-                stopper.wait_count = -1  # its check adds one: never reaches the patience
+            for stopper in self.trainer.callbacks:
+                if isinstance(stopper, EarlyStopping):
+                    stopper.wait_count = -1  # its check adds one (or resets it on improvement)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store whether linear start is still on, so a reloaded model attends the same way."""
