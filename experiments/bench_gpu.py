@@ -187,6 +187,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> None:
     text = "\n".join(lines)
     print(text)
     folder = results_dir(args.results, args.quick, ROOT)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "bench_gpu.md").write_text(text)
 
 
