@@ -27,6 +27,8 @@ class NeuralSettings:
     patience: int = 3
     train_step: int = 1
     options: tuple[tuple[str, Any], ...] = ()  # further MemNetModule keyword defaults (loss, dropout...)
+    # pl.Trainer options: the tables are CPU runs unless a script asks for a GPU.
+    trainer: tuple[tuple[str, Any], ...] = (("accelerator", "cpu"), ("devices", 1))
 
 
 def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str, Any], seed: int):
@@ -43,7 +45,7 @@ def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str,
         n_time_features=data.n_time_features, **network,
     )
     result = fit_best(module, data, max_epochs=settings.max_epochs, patience=settings.patience,
-                      deterministic=True, trainer_kwargs={"accelerator": "cpu", "devices": 1})
+                      deterministic=True, trainer_kwargs=dict(settings.trainer))
     return module, result
 
 

@@ -141,13 +141,16 @@ class M4Protocol:
         if spec.kind == "median":
             forecast, extra = self._median(spec, train, horizon, seed)
         else:
-            forecast, extra = self._forecast(spec, train, horizon, seed)
+            forecast, extra = self.forecast(spec, train, horizon, seed)
+        return self.score(train, test, forecast) | {"seconds": time.perf_counter() - started} | extra
+
+    def score(self, train: pd.DataFrame, test: pd.DataFrame, forecast: list[np.ndarray]) -> dict[str, float]:
+        """sMAPE, MASE and OWA (against the published Naive2) of every series' forecast."""
         scores = metrics.m4_scores(_by_series(test), forecast, _by_series(train), self.season_length)
         owa = metrics.owa(scores["smape"], scores["mase"], *M4_NAIVE2)
-        return {"smape": scores["smape"], "mase": scores["mase"], "owa": owa, "n_windows": scores["n_series"],
-                "seconds": time.perf_counter() - started} | extra
+        return {"smape": scores["smape"], "mase": scores["mase"], "owa": owa, "n_windows": scores["n_series"]}
 
-    def _forecast(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
+    def forecast(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
         """Every series' forecast (S arrays of H) and what to record beside the scores."""
         if spec.kind.startswith("neural"):
             return self._neural(spec, train, horizon, seed)
@@ -161,7 +164,7 @@ class M4Protocol:
         members: list[ModelSpec] = spec.params["members"]
         forecasts, losses = [], []
         for member in members:
-            forecast, extra = self._forecast(member, train, horizon, seed)
+            forecast, extra = self.forecast(member, train, horizon, seed)
             forecasts.append(np.stack(forecast))  # (S, H)
             if extra.get("val_loss") is not None:
                 losses.append(f"{member.name} {extra['val_loss']:.4f}")

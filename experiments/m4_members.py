@@ -1,0 +1,152 @@
+"""M4 Hourly: memory-network ensemble members trained one by one, their median scored.
+
+N-BEATS' ensemble is the median of many networks that differ in lookback, loss and seed.
+Here each member is ``experiments/memory.py``'s M4 network (week-long windows a day
+apart, ten best analogues, the benchmark's training settings) with one lookback, one
+loss and one seed, trained on the M4 Hourly protocol (all 414 series unless
+``--n-series``) and saved as ``L<lookback>_<loss>_s<seed>.npz`` (the forecasts of every
+series, the validation loss, the epochs, the seconds and where it trained), so members
+trained in separate processes, or on separate machines, make one pool.
+
+``combine`` takes the per-step median over every member in the folder (or those named
+by ``--members``, shell patterns) and scores it with the protocol's sMAPE, MASE and OWA;
+the choice of members is fixed before the scores are read (no selection on the test
+split). It also scores each member alone.
+
+    python experiments/m4_members.py train --lookbacks 168 336 504 --losses mae mase huber \\
+        --seeds 0 --out runs/m4_members
+    python experiments/m4_members.py combine --out runs/m4_members --results experiments/results
+
+``train --accelerator gpu`` trains on the first GPU (``experiments/bench_gpu.py`` measures
+that the fit is the same there up to rounding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tsmem.benchmarks.protocols import M4Protocol
+from tsmem.benchmarks.provenance import git_commit, markdown_table
+from tsmem.benchmarks.suite import BENCHMARKS
+from tsmem.benchmarks.zoo import ModelSpec
+
+HORIZON = 48
+NETWORK = {"window": 168, "stride": 24, "top_k": 10}  # memory.py's M4 network
+
+
+def protocol(lookback: int, n_series: int | None, data_dir: str | None, accelerator: str,
+             max_epochs: int | None = None) -> M4Protocol:
+    """The M4 Hourly benchmark's protocol with this lookback, on this accelerator."""
+    base: M4Protocol = BENCHMARKS["m4_hourly"][0]
+    neural = replace(base.neural, trainer=(("accelerator", accelerator), ("devices", 1)),
+                     max_epochs=max_epochs or base.neural.max_epochs)
+    return replace(base, lookback=lookback, n_series=n_series, data_dir=data_dir, neural=neural)
+
+
+def train(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for seed in args.seeds:
+        for lookback in args.lookbacks:
+            for loss in args.losses:
+                name = f"L{lookback}_{loss}_s{seed}"
+                if (out / f"{name}.npz").exists():
+                    print(f"{name}: already there", flush=True)
+                    continue
+                started = time.perf_counter()
+                m4 = protocol(lookback, args.n_series, args.data_dir, args.accelerator, args.max_epochs)
+                spec = ModelSpec(name, "neural", NETWORK | {"loss": loss}, name)
+                forecast, extra = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, seed)
+                seconds = time.perf_counter() - started
+                np.savez(out / f"{name}.npz", forecast=np.stack(forecast), val_loss=extra["val_loss"],
+                         epochs=extra["epochs"], seconds=seconds, n_series=len(forecast),
+                         trained_on=f"{args.accelerator} ({_device_name(args.accelerator)}), "
+                                    f"torch {torch.__version__}")
+                print(f"{name}: val_loss {extra['val_loss']:.4f}, {extra['epochs']} epochs, "
+                      f"{seconds:.0f} s", flush=True)
+
+
+def combine(args: argparse.Namespace) -> None:
+    files = sorted(Path(args.out).glob("L*_s*.npz"))
+    if args.members:
+        files = [f for f in files if any(fnmatch.fnmatch(f.stem, p) for p in args.members)]
+    if not files:
+        raise SystemExit(f"no member files (L*_s*.npz) in {args.out} match {args.members or '*'}")
+    members = {f.stem: np.load(f) for f in files}
+    n_series = {int(m["n_series"]) for m in members.values()}
+    if len(n_series) != 1:
+        raise SystemExit(f"members forecast different numbers of series {sorted(n_series)}: "
+                         "train them all with the same --n-series")
+    count = n_series.pop()
+    m4 = protocol(336, None if count == 414 else count, args.data_dir, "cpu")
+    train_part, test = m4.split(HORIZON)
+    rows = []
+    for name, member in members.items():
+        rows.append({"model": name, **_rounded(m4.score(train_part, test, list(member["forecast"]))),
+                     "val_loss": round(float(member["val_loss"]), 4), "seconds": round(float(member["seconds"])),
+                     "trained_on": str(member["trained_on"])})
+    median = np.median(np.stack([m["forecast"] for m in members.values()]), axis=0)
+    rows.append({"model": f"median of {len(members)}", **_rounded(m4.score(train_part, test, list(median))),
+                 "val_loss": "", "seconds": round(sum(float(m["seconds"]) for m in members.values())),
+                 "trained_on": ""})
+    report(rows, args)
+
+
+def report(rows: list[dict], args: argparse.Namespace) -> None:
+    columns = list(rows[0])
+    text = "\n".join([
+        "# M4 Hourly: memory-network members and their median", "",
+        "Written by `experiments/m4_members.py` (its docstring says what each member is). "
+        f"Command: `python {shlex.join(['experiments/m4_members.py', *sys.argv[1:]])}` at {git_commit()}; "
+        f"combined on {platform.machine()}, Python {platform.python_version()}. `seconds`: each "
+        "member's training and forecast where it trained (`trained_on`); the median's is their sum.", "",
+        markdown_table(columns, [[row[c] for c in columns] for row in rows]), "",
+    ])
+    print(text)
+    if args.results:
+        Path(args.results).mkdir(parents=True, exist_ok=True)
+        (Path(args.results) / "m4_members.md").write_text(text)
+
+
+def _rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(scores[k]), 4) for k in ("smape", "mase", "owa")}
+
+
+def _device_name(accelerator: str) -> str:
+    if accelerator == "gpu" and torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return f"{os.cpu_count()} CPUs, {torch.get_num_threads()} threads"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["train", "combine"])
+    parser.add_argument("--out", required=True, help="folder of the member files")
+    parser.add_argument("--lookbacks", nargs="+", type=int, default=[168, 336, 504])
+    parser.add_argument("--losses", nargs="+", default=["mae", "mase", "huber"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--n-series", type=int, default=None, help="a fixed random sample of series")
+    parser.add_argument("--max-epochs", type=int, default=None, help="default: the benchmark's (30)")
+    parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
+    parser.add_argument("--members", nargs="+", help="combine: shell patterns of member names")
+    parser.add_argument("--results", help="combine: folder for m4_members.md")
+    parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"))
+    args = parser.parse_args(argv)
+    if args.accelerator == "gpu" and not torch.cuda.is_available():
+        parser.error("--accelerator gpu needs a CUDA GPU (torch.cuda.is_available() is False)")
+    (train if args.action == "train" else combine)(args)
+
+
+if __name__ == "__main__":
+    main()
