@@ -252,7 +252,7 @@ def test_a_median_of_any_models_is_the_per_step_median_of_their_forecasts(monkey
     members = [get_model(name) for name in ("naive", "seasonal_naive", "naive2")]
     spec = ModelSpec("median", "median", {"members": members})
     train = frame.drop(test.index)
-    alone = [np.stack(protocol._forecast(m, train, 12, seed=0)[0]) for m in members]
+    alone = [np.stack(protocol.forecast(m, train, 12, seed=0)[0]) for m in members]
     median, extra = protocol._median(spec, train, 12, seed=0)
     np.testing.assert_allclose(np.stack(median), np.median(np.stack(alone), axis=0))
     assert not np.allclose(np.stack(median), np.mean(np.stack(alone), axis=0))  # the median, not the mean
