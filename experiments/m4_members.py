@@ -8,13 +8,18 @@ loss and one seed, trained on the M4 Hourly protocol (all 414 series unless
 series, the validation loss, the epochs, the seconds and where it trained), so members
 trained in separate processes, or on separate machines, make one pool.
 
-``combine`` takes the per-step median over every member in the folder (or those named
-by ``--members``, shell patterns) and scores it with the protocol's sMAPE, MASE and OWA;
-the choice of members is fixed before the scores are read (no selection on the test
-split). It also scores each member alone.
+``train --estimators analog autoarima`` adds members of other families to the pool
+(``memory.py``'s analog floor and tsmem's default AutoARIMA, saved as ``analog.npz`` and
+``autoarima.npz``). ``combine`` scores each member alone, the per-step median of the
+memory networks (``L*`` files), and, where other members are in the pool, the per-step
+median of that median and each of them (the rule of ``memory.py``'s ``mixed_median``,
+with one memory network replaced by the median of many). ``--members`` (shell patterns)
+restricts the pool; the rules are fixed before the scores are read (no selection on the
+test split).
 
     python experiments/m4_members.py train --lookbacks 168 336 504 --losses mae mase huber \\
         --seeds 0 --out runs/m4_members
+    python experiments/m4_members.py train --estimators analog autoarima --out runs/m4_members
     python experiments/m4_members.py combine --out runs/m4_members --results experiments/results
 
 ``train --accelerator gpu`` trains on the first GPU (``experiments/bench_gpu.py`` measures
@@ -43,6 +48,10 @@ from tsmem.benchmarks.zoo import ModelSpec
 
 HORIZON = 48
 NETWORK = {"window": 168, "stride": 24, "top_k": 10}  # memory.py's M4 network
+ESTIMATORS = {  # the other families of memory.py's mixed_median
+    "analog": {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05},
+    "autoarima": {"class": "AutoARIMA"},
+}
 
 
 def protocol(lookback: int, n_series: int | None, data_dir: str | None, accelerator: str,
@@ -57,6 +66,17 @@ def protocol(lookback: int, n_series: int | None, data_dir: str | None, accelera
 def train(args: argparse.Namespace) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    for name in args.estimators or ():
+        started = time.perf_counter()
+        m4 = protocol(336, args.n_series, args.data_dir, "cpu")
+        spec = ModelSpec(name, "estimator", dict(ESTIMATORS[name]), name)
+        forecast, _ = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, 0)
+        seconds = time.perf_counter() - started
+        np.savez(out / f"{name}.npz", forecast=np.stack(forecast), val_loss=np.nan, epochs=0,
+                 seconds=seconds, n_series=len(forecast), trained_on=f"cpu ({_device_name('cpu')})")
+        print(f"{name}: {seconds:.0f} s", flush=True)
+    if args.estimators:
+        return
     for seed in args.seeds:
         for lookback in args.lookbacks:
             for loss in args.losses:
@@ -78,11 +98,11 @@ def train(args: argparse.Namespace) -> None:
 
 
 def combine(args: argparse.Namespace) -> None:
-    files = sorted(Path(args.out).glob("L*_s*.npz"))
+    files = sorted(Path(args.out).glob("*.npz"))
     if args.members:
         files = [f for f in files if any(fnmatch.fnmatch(f.stem, p) for p in args.members)]
-    if not files:
-        raise SystemExit(f"no member files (L*_s*.npz) in {args.out} match {args.members or '*'}")
+    if not any(f.stem.startswith("L") for f in files):
+        raise SystemExit(f"no memory-network member (L*.npz) in {args.out} matches {args.members or '*'}")
     members = {f.stem: np.load(f) for f in files}
     n_series = {int(m["n_series"]) for m in members.values()}
     if len(n_series) != 1:
@@ -94,13 +114,23 @@ def combine(args: argparse.Namespace) -> None:
     rows = []
     for name, member in members.items():
         rows.append({"model": name, **_rounded(m4.score(train_part, test, list(member["forecast"]))),
-                     "val_loss": round(float(member["val_loss"]), 4), "seconds": round(float(member["seconds"])),
+                     "val_loss": _loss(member), "seconds": round(float(member["seconds"])),
                      "trained_on": str(member["trained_on"])})
-    median = np.median(np.stack([m["forecast"] for m in members.values()]), axis=0)
-    rows.append({"model": f"median of {len(members)}", **_rounded(m4.score(train_part, test, list(median))),
-                 "val_loss": "", "seconds": round(sum(float(m["seconds"]) for m in members.values())),
-                 "trained_on": ""})
+    networks = {name: m for name, m in members.items() if name.startswith("L")}
+    others = {name: m for name, m in members.items() if name not in networks}
+    median = np.median(np.stack([m["forecast"] for m in networks.values()]), axis=0)
+    rows.append(_combined(m4, train_part, test, f"median of {len(networks)} memory networks", median, networks))
+    if others:
+        mixed = np.median(np.stack([median, *(m["forecast"] for m in others.values())]), axis=0)
+        rows.append(_combined(m4, train_part, test, "median of (that median, " + ", ".join(others) + ")",
+                              mixed, members))
     report(rows, args)
+
+
+def _combined(m4: M4Protocol, train_part, test, name: str, forecast: np.ndarray, members: dict) -> dict:
+    """A combination's row: its scores and its members' seconds added up."""
+    return {"model": name, **_rounded(m4.score(train_part, test, list(forecast))), "val_loss": "",
+            "seconds": round(sum(float(m["seconds"]) for m in members.values())), "trained_on": ""}
 
 
 def report(rows: list[dict], args: argparse.Namespace) -> None:
@@ -117,6 +147,11 @@ def report(rows: list[dict], args: argparse.Namespace) -> None:
     if args.results:
         Path(args.results).mkdir(parents=True, exist_ok=True)
         (Path(args.results) / "m4_members.md").write_text(text)
+
+
+def _loss(member) -> float | str:
+    loss = float(member["val_loss"])
+    return "" if np.isnan(loss) else round(loss, 4)
 
 
 def _rounded(scores: dict[str, float]) -> dict[str, float]:
@@ -136,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lookbacks", nargs="+", type=int, default=[168, 336, 504])
     parser.add_argument("--losses", nargs="+", default=["mae", "mase", "huber"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--estimators", nargs="+", choices=sorted(ESTIMATORS),
+                        help="train: these non-neural members instead of memory networks")
     parser.add_argument("--n-series", type=int, default=None, help="a fixed random sample of series")
     parser.add_argument("--max-epochs", type=int, default=None, help="default: the benchmark's (30)")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
