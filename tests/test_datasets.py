@@ -123,6 +123,34 @@ def test_bundled_ignores_data_dir(tmp_path):
     assert len(load_dataset("air_passengers", data_dir=tmp_path / "nowhere")) == 144
 
 
+def _not_installed(monkeypatch):
+    """As in a source checkout imported through PYTHONPATH: no tsmem._bundled package."""
+    import importlib.resources
+
+    real = importlib.resources.files
+
+    def files(anchor):
+        if anchor == "tsmem._bundled":
+            raise ModuleNotFoundError("No module named 'tsmem._bundled'")
+        return real(anchor)
+
+    monkeypatch.setattr(importlib.resources, "files", files)
+
+
+def test_bundled_files_load_from_a_source_checkout(monkeypatch):
+    _not_installed(monkeypatch)
+    assert load_dataset("air_passengers").iloc[-1] == 432.0
+
+
+def test_bundled_files_missing_altogether_is_a_clear_error(monkeypatch, tmp_path):
+    import tsmem.datasets.files as files
+
+    _not_installed(monkeypatch)
+    monkeypatch.setattr(files, "__file__", str(tmp_path / "tsmem" / "datasets" / "files.py"))
+    with pytest.raises(FileNotFoundError, match=r"bundled datasets are missing.*pip install"):
+        load_dataset("air_passengers")
+
+
 # ---------------------------------------------------------------------------
 # Missing files
 # ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,15 +23,38 @@ from tsmem.datasets.info import DatasetInfo
 from tsmem.datasets.provenance import _DOWNLOADS, _NOT_DOWNLOADABLE, _SHIPPED, _UPSTREAM
 from tsmem.datasets.registry import _Entry, _entry
 
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
 DATA_DIR_ENV = "TSMEM_DATA_DIR"
 _BUNDLED_PACKAGE = "tsmem._bundled"
 
 
 def _load_bundled(entry: _Entry) -> pd.Series:
     """Read a bundled file through importlib.resources, so it works from a wheel too."""
-    resource = importlib.resources.files(_BUNDLED_PACKAGE).joinpath(entry.info.files[0])
+    resource = _bundled().joinpath(entry.info.files[0])
     with resource.open("rb") as handle:
         return entry.read(entry.info, [handle])
+
+
+def _bundled() -> Traversable:
+    """The bundled files: the installed ``tsmem._bundled``, else the checkout's ``datasets/``.
+
+    ``tsmem._bundled`` exists only once tsmem is installed (pyproject maps the top-level
+    ``datasets/`` folder to it); a source checkout run with ``PYTHONPATH`` has the folder
+    itself beside ``tsmem/``.
+    """
+    try:
+        return importlib.resources.files(_BUNDLED_PACKAGE)
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parents[2] / "datasets"
+        if checkout.is_dir():
+            return checkout
+        raise FileNotFoundError(
+            f"tsmem's bundled datasets are missing: neither the package {_BUNDLED_PACKAGE} "
+            f"nor the folder {checkout} exists. Install tsmem (pip install .) instead of "
+            "importing it from a partial copy of the source."
+        ) from None
 
 
 def _data_root(data_dir: str | os.PathLike[str] | None) -> tuple[Path, str]:
@@ -59,7 +83,7 @@ def _find(info: DatasetInfo, root: Path) -> dict[str, Path | None]:
     for relpath in info.files:
         existing = [root / name for name in _name_variants(relpath) if (root / name).is_file()]
         if not existing and relpath in _SHIPPED:
-            shipped = importlib.resources.files(_BUNDLED_PACKAGE).joinpath(_SHIPPED[relpath])
+            shipped = _bundled().joinpath(_SHIPPED[relpath])
             existing = [Path(str(shipped))] if shipped.is_file() else []
         found[relpath] = existing[0] if existing else None
     return found
