@@ -4,7 +4,8 @@ N-BEATS' ensemble is the median of many networks that differ in lookback, loss a
 Here each member is ``experiments/memory.py``'s M4 network (week-long windows a day
 apart, ten best analogues, the benchmark's training settings) with one lookback, one
 loss and one seed, trained on the M4 Hourly protocol (all 414 series unless
-``--n-series``) and saved as ``L<lookback>_<loss>_s<seed>.npz`` (the forecasts of every
+``--n-series``) and saved as ``L<lookback>_<loss>_s<seed>.npz`` (``..._t<k>`` when trained on every k-th
+window by ``--train-step k`` instead of the benchmark's every 4th) (the forecasts of every
 series, the validation loss, the epochs, the seconds and where it trained), so members
 trained in separate processes, or on separate machines, make one pool.
 
@@ -55,11 +56,12 @@ ESTIMATORS = {  # the other families of memory.py's mixed_median
 
 
 def protocol(lookback: int, n_series: int | None, data_dir: str | None, accelerator: str,
-             max_epochs: int | None = None) -> M4Protocol:
+             max_epochs: int | None = None, train_step: int | None = None) -> M4Protocol:
     """The M4 Hourly benchmark's protocol with this lookback, on this accelerator."""
     base: M4Protocol = BENCHMARKS["m4_hourly"][0]
     neural = replace(base.neural, trainer=(("accelerator", accelerator), ("devices", 1)),
-                     max_epochs=max_epochs or base.neural.max_epochs)
+                     max_epochs=max_epochs or base.neural.max_epochs,
+                     train_step=train_step or base.neural.train_step)
     return replace(base, lookback=lookback, n_series=n_series, data_dir=data_dir, neural=neural)
 
 
@@ -80,12 +82,13 @@ def train(args: argparse.Namespace) -> None:
     for seed in args.seeds:
         for lookback in args.lookbacks:
             for loss in args.losses:
-                name = f"L{lookback}_{loss}_s{seed}"
+                name = f"L{lookback}_{loss}_s{seed}" + (f"_t{args.train_step}" if args.train_step else "")
                 if (out / f"{name}.npz").exists():
                     print(f"{name}: already there", flush=True)
                     continue
                 started = time.perf_counter()
-                m4 = protocol(lookback, args.n_series, args.data_dir, args.accelerator, args.max_epochs)
+                m4 = protocol(lookback, args.n_series, args.data_dir, args.accelerator, args.max_epochs,
+                              args.train_step)
                 spec = ModelSpec(name, "neural", NETWORK | {"loss": loss}, name)
                 forecast, extra = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, seed)
                 seconds = time.perf_counter() - started
@@ -175,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="train: these non-neural members instead of memory networks")
     parser.add_argument("--n-series", type=int, default=None, help="a fixed random sample of series")
     parser.add_argument("--max-epochs", type=int, default=None, help="default: the benchmark's (30)")
+    parser.add_argument("--train-step", type=int, default=None,
+                        help="train on every k-th window (default: the benchmark's 4); names get _t<k>")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--members", nargs="+", help="combine: shell patterns of member names")
     parser.add_argument("--results", help="combine: folder for m4_members.md")
