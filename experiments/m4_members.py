@@ -74,8 +74,9 @@ def train(args: argparse.Namespace) -> None:
         spec = ModelSpec(name, "estimator", dict(ESTIMATORS[name]), name)
         forecast, _ = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, 0)
         seconds = time.perf_counter() - started
-        np.savez(out / f"{name}.npz", forecast=np.stack(forecast), val_loss=np.nan, epochs=0,
-                 seconds=seconds, n_series=len(forecast), trained_on=f"cpu ({_device_name('cpu')})")
+        np.savez(out / f"{name}.npz", forecast=_stored(forecast), val_loss=np.nan, epochs=0,
+                 seconds=seconds, n_series=len(forecast), trained_on=f"cpu ({_device_name('cpu')})",
+                 command=_command())
         print(f"{name}: {seconds:.0f} s", flush=True)
     if args.estimators:
         return
@@ -92,10 +93,10 @@ def train(args: argparse.Namespace) -> None:
                 spec = ModelSpec(name, "neural", NETWORK | {"loss": loss}, name)
                 forecast, extra = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, seed)
                 seconds = time.perf_counter() - started
-                np.savez(out / f"{name}.npz", forecast=np.stack(forecast), val_loss=extra["val_loss"],
+                np.savez(out / f"{name}.npz", forecast=_stored(forecast), val_loss=extra["val_loss"],
                          epochs=extra["epochs"], seconds=seconds, n_series=len(forecast),
                          trained_on=f"{args.accelerator} ({_device_name(args.accelerator)}), "
-                                    f"torch {torch.__version__}")
+                                    f"torch {torch.__version__}", command=_command())
                 print(f"{name}: val_loss {extra['val_loss']:.4f}, {extra['epochs']} epochs, "
                       f"{seconds:.0f} s", flush=True)
 
@@ -127,7 +128,8 @@ def combine(args: argparse.Namespace) -> None:
         mixed = np.median(np.stack([median, *(m["forecast"] for m in others.values())]), axis=0)
         rows.append(_combined(m4, train_part, test, "median of (that median, " + ", ".join(others) + ")",
                               mixed, members))
-    report(rows, args)
+    commands = sorted({str(m["command"]) for m in members.values() if "command" in m})
+    report(rows, commands, args)
 
 
 def _combined(m4: M4Protocol, train_part, test, name: str, forecast: np.ndarray, members: dict) -> dict:
@@ -136,20 +138,27 @@ def _combined(m4: M4Protocol, train_part, test, name: str, forecast: np.ndarray,
             "seconds": round(sum(float(m["seconds"]) for m in members.values())), "trained_on": ""}
 
 
-def report(rows: list[dict], args: argparse.Namespace) -> None:
+def report(rows: list[dict], commands: list[str], args: argparse.Namespace) -> None:
     columns = list(rows[0])
     text = "\n".join([
         "# M4 Hourly: memory-network members and their median", "",
         "Written by `experiments/m4_members.py` (its docstring says what each member is). "
-        f"Command: `python {shlex.join(['experiments/m4_members.py', *sys.argv[1:]])}` at {git_commit()}; "
+        f"Command: `{_command()}`; "
         f"combined on {platform.machine()}, Python {platform.python_version()}. `seconds`: each "
         "member's training and forecast where it trained (`trained_on`); the median's is their sum.", "",
         markdown_table(columns, [[row[c] for c in columns] for row in rows]), "",
+        "The members were trained by:", "", *(f"- `{command}`" for command in commands), "",
     ])
     print(text)
     if args.results:
         Path(args.results).mkdir(parents=True, exist_ok=True)
         (Path(args.results) / "m4_members.md").write_text(text)
+
+
+def _stored(forecast: list[np.ndarray]) -> np.ndarray:
+    """Forecasts as float32: half the size of a pool kept beside the results, and seven
+    digits are more than the scores (four decimals) read."""
+    return np.stack(forecast).astype(np.float32)
 
 
 def _loss(member) -> float | str:
@@ -159,6 +168,10 @@ def _loss(member) -> float | str:
 
 def _rounded(scores: dict[str, float]) -> dict[str, float]:
     return {k: round(float(scores[k]), 4) for k in ("smape", "mase", "owa")}
+
+
+def _command() -> str:
+    return f"python {shlex.join(['experiments/m4_members.py', *sys.argv[1:]])} at {git_commit()}"
 
 
 def _device_name(accelerator: str) -> str:
