@@ -61,3 +61,57 @@ def test_quick_benchmark_prints_its_table_and_writes_to_scratch(tmp_path, monkey
     report = Path("runs") / "experiments" / "etth1_univariate_quick.md"
     assert f"report written to {report}" in out and (tmp_path / report).is_file()
     assert not (tmp_path / "experiments").exists()  # nothing beside the tracked results
+
+
+def _script(name: str):
+    """An experiments/ script as a module, to call its ``main(argv)`` in this process."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_benchmark_on_the_cpu_fits_the_same_model_twice(tmp_path):
+    """Two seeded CPU runs side by side: the second is the same fit (gap 0), and the table
+    says so; a GPU run asked of a machine without one is refused before any work."""
+    bench_gpu = _script("bench_gpu")
+    bench_gpu.main(["--quick", "--runs", "cpu", "cpu", "--workloads", "small", "--results", str(tmp_path)])
+    table = [line for line in (tmp_path / "bench_gpu.md").read_text().splitlines() if line.startswith("| small")]
+    assert len(table) == 2
+    assert all(" | deterministic | 2 | " in line and " | 0.0 | " in line for line in table)  # gap_sd 0
+    if not __import__("torch").cuda.is_available():
+        with pytest.raises(SystemExit):
+            bench_gpu.main(["--runs", "gpu", "--workloads", "small", "--results", str(tmp_path)])
+
+
+@pytest.mark.skipif(not os.environ.get("TSMEM_DATA_DIR"), reason="needs M4 Hourly: set TSMEM_DATA_DIR")
+def test_m4_members_pool_and_median(tmp_path):
+    """Members saved one by one make one pool; combine scores the per-step median of the
+    memory networks and the median of (that median, each other member)."""
+    import numpy as np
+
+    members = _script("m4_members")
+    pool = tmp_path / "pool"
+    common = ["--out", str(pool), "--n-series", "6"]
+    members.main(["train", *common, "--max-epochs", "1", "--lookbacks", "168", "336", "--losses", "mae"])
+    members.main(["train", *common, "--estimators", "analog"])
+    assert sorted(p.stem for p in pool.glob("*.npz")) == ["L168_mae_s0", "L336_mae_s0", "analog"]
+    members.main(["combine", "--out", str(pool), "--results", str(tmp_path)])
+    report = (tmp_path / "m4_members.md").read_text()
+    assert "| median of 2 memory networks |" in report and "| median of (that median, analog) |" in report
+
+    # the median row is the score of the median of the saved forecasts
+    m4 = members.protocol(336, 6, os.environ["TSMEM_DATA_DIR"], "cpu")
+    train, test = m4.split(members.HORIZON)
+    saved = [np.load(pool / f"{name}.npz")["forecast"] for name in ("L168_mae_s0", "L336_mae_s0")]
+    owa = m4.score(train, test, list(np.median(np.stack(saved), axis=0)))["owa"]
+    row = next(line for line in report.splitlines() if line.startswith("| median of 2"))
+    assert float(row.split("|")[4]) == pytest.approx(owa, abs=1e-4)
+
+    # a pool mixing different series counts is refused with the fix
+    members.main(["train", "--out", str(pool), "--n-series", "4", "--estimators", "analog"])
+    (pool / "analog.npz").rename(pool / "L1_x_s0.npz")
+    with pytest.raises(SystemExit, match="same --n-series"):
+        members.main(["combine", "--out", str(pool)])
