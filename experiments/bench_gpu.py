@@ -45,9 +45,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tsmem import metrics
 from tsmem.benchmarks.outputs import results_dir
-from tsmem.benchmarks.protocols import M4_NAIVE2
+from tsmem.benchmarks.protocols import M4Protocol
 from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.datasets import load_dataset
 from tsmem.estimators import MemNetForecaster
@@ -104,11 +103,8 @@ def scores(workload: str, train: Any, test: Any, forecast: Any) -> dict[str, flo
     if workload == "small":
         return {"mae": float(np.mean(np.abs(test.to_numpy() - forecast.to_numpy())))}
     by_series = [g.to_numpy() for _, g in forecast.groupby("unique_id", sort=False)["y"]]
-    actual = [g.to_numpy() for _, g in test.groupby("unique_id", sort=False)["y"]]
-    history = [g.to_numpy() for _, g in train.groupby("unique_id", sort=False)["y"]]
-    result = metrics.m4_scores(actual, by_series, history, 24)
-    return {"smape": result["smape"], "mase": result["mase"],
-            "owa": metrics.owa(result["smape"], result["mase"], *M4_NAIVE2)}
+    result = M4Protocol(name="m4_hourly").score(train, test, by_series)
+    return {name: result[name] for name in ("smape", "mase", "owa")}
 
 
 def values(forecast: Any) -> np.ndarray:
@@ -168,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def report(rows: list[dict], args: argparse.Namespace) -> None:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    columns = [key for key in dict.fromkeys(key for row in rows for key in row) if key != "speedup"]
+    columns.append("speedup")
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     import pytorch_lightning as pl
 
