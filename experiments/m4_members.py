@@ -12,9 +12,9 @@ trained in separate processes, or on separate machines, make one pool.
 ``train --estimators analog autoarima`` adds members of other families to the pool
 (``memory.py``'s analog floor and tsmem's default AutoARIMA, saved as ``analog.npz`` and
 ``autoarima.npz``). ``combine`` scores each member alone, the per-step median of the
-memory networks (``L*`` files), and, where other members are in the pool, the per-step
-median of that median and each of them (the rule of ``memory.py``'s ``mixed_median``,
-with one memory network replaced by the median of many). ``--members`` (shell patterns)
+memory networks (``L*`` files), and, where other members are in the pool, the rule of
+``memory.py``'s ``mixed_median``: the per-step median of each memory network with every
+other member, and of the networks' median with them. ``--members`` (shell patterns)
 restricts the pool; the rules are fixed before the scores are read (no selection on the
 test split).
 
@@ -124,6 +124,10 @@ def combine(args: argparse.Namespace) -> None:
     others = {name: m for name, m in members.items() if name not in networks}
     median = np.median(np.stack([m["forecast"] for m in networks.values()]), axis=0)
     rows.append(_combined(m4, train_part, test, f"median of {len(networks)} memory networks", median, networks))
+    for name, network in networks.items() if others else ():  # memory.py's mixed_median, per network
+        mixed = np.median(np.stack([network["forecast"], *(m["forecast"] for m in others.values())]), axis=0)
+        rows.append(_combined(m4, train_part, test, f"median of ({name}, " + ", ".join(others) + ")",
+                              mixed, {name: network} | others))
     if others:
         mixed = np.median(np.stack([median, *(m["forecast"] for m in others.values())]), axis=0)
         rows.append(_combined(m4, train_part, test, "median of (that median, " + ", ".join(others) + ")",
@@ -152,7 +156,7 @@ def report(rows: list[dict], commands: list[str], args: argparse.Namespace) -> N
     print(text)
     if args.results:
         Path(args.results).mkdir(parents=True, exist_ok=True)
-        (Path(args.results) / "m4_members.md").write_text(text)
+        (Path(args.results) / f"m4_members{args.tag}.md").write_text(text)
 
 
 def _stored(forecast: list[np.ndarray]) -> np.ndarray:
@@ -195,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="train on every k-th window (default: the benchmark's 4); names get _t<k>")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--members", nargs="+", help="combine: shell patterns of member names")
-    parser.add_argument("--results", help="combine: folder for m4_members.md")
+    parser.add_argument("--results", help="combine: folder for m4_members<tag>.md")
+    parser.add_argument("--tag", default="", help="combine: suffix of the report's name")
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"))
     args = parser.parse_args(argv)
     if args.accelerator == "gpu" and not torch.cuda.is_available():
