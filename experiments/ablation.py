@@ -33,14 +33,10 @@ from tsmem.benchmarks.protocols import WindowProtocol
 from tsmem.benchmarks.report import runs_section
 from tsmem.benchmarks.runner import _header, run_cells
 from tsmem.benchmarks.suite import BENCHMARKS
-from tsmem.benchmarks.zoo import ModelSpec
+from tsmem.benchmarks.zoo import M4_WEEKS, ModelSpec
 
 BASE = {"futures": True, "memory": "history", "noop_start": True, "addressing": "pearson",
         "hop_update": "gated", "output": "linear", "hops": 2, "futures_correction": False}
-
-#: What the networks read on M4 Hourly, as in experiments/memory.py (week-long windows and
-#: the ten best analogues, like the analog floor), so the ablation's base is its "memnet".
-M4_NETWORK = {"window": 168, "stride": 24, "top_k": 10}
 
 #: A level that forces another setting: slots confined to the lookback cannot hold a long
 #: horizon's future, so "memory=lookback" reads none (compare it with "futures=False").
@@ -73,7 +69,7 @@ def base_network(dataset: str, max_slots: int | None = None) -> dict:
     if max_slots:
         base["max_slots"] = max_slots
     if dataset == "m4":
-        base.update(M4_NETWORK)
+        base.update(M4_WEEKS)  # memory.py's M4 network, so the base is its memnet
     return base
 
 

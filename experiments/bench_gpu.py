@@ -48,6 +48,7 @@ import torch
 from tsmem.benchmarks.outputs import results_dir
 from tsmem.benchmarks.protocols import M4Protocol
 from tsmem.benchmarks.provenance import git_commit, markdown_table
+from tsmem.benchmarks.zoo import M4_WEEKS
 from tsmem.datasets import load_dataset
 from tsmem.estimators import MemNetForecaster
 
@@ -57,8 +58,8 @@ TRAINERS = {
     "gpu": {"accelerator": "gpu", "devices": 1},
     "bf16": {"accelerator": "gpu", "devices": 1, "precision": "bf16-mixed"},
 }
-M4_NETWORK = dict(lookback=336, horizon=48, window=168, stride=24, top_k=10,
-                  batch_size=256, train_step=4, loss="mae", val_size=48)
+M4_NETWORK = dict(lookback=336, horizon=48, **M4_WEEKS, batch_size=256, train_step=4, loss="mae",
+                  val_size=48)
 SMALL_NETWORK = dict(lookback=48, horizon=12, window=24, stride=24, d_model=16, max_epochs=10,
                      patience=100, learning_rate=1e-2, batch_size=32)
 

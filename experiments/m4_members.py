@@ -38,6 +38,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,24 +46,20 @@ import torch
 from tsmem.benchmarks.protocols import M4Protocol
 from tsmem.benchmarks.provenance import git_commit, markdown_table
 from tsmem.benchmarks.suite import BENCHMARKS
-from tsmem.benchmarks.zoo import ModelSpec
+from tsmem.benchmarks.zoo import M4_WEEKS, MODELS, ModelSpec
 
 HORIZON = 48
-NETWORK = {"window": 168, "stride": 24, "top_k": 10}  # memory.py's M4 network
-ESTIMATORS = {  # the other families of memory.py's mixed_median
-    "analog": {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05},
-    "autoarima": {"class": "AutoARIMA"},
-}
+ESTIMATORS = ("analog", "autoarima")  # the other families of memory.py's mixed_median (zoo specs)
 
 
-def protocol(lookback: int, n_series: int | None, data_dir: str | None, accelerator: str,
+def protocol(lookback: int | None, n_series: int | None, data_dir: str | None, accelerator: str = "cpu",
              max_epochs: int | None = None, train_step: int | None = None) -> M4Protocol:
-    """The M4 Hourly benchmark's protocol with this lookback, on this accelerator."""
+    """The M4 Hourly benchmark's protocol with this lookback (None: its own), on this accelerator."""
     base: M4Protocol = BENCHMARKS["m4_hourly"][0]
     neural = replace(base.neural, trainer=(("accelerator", accelerator), ("devices", 1)),
                      max_epochs=max_epochs or base.neural.max_epochs,
                      train_step=train_step or base.neural.train_step)
-    return replace(base, lookback=lookback, n_series=n_series, data_dir=data_dir, neural=neural)
+    return replace(base, lookback=lookback or base.lookback, n_series=n_series, data_dir=data_dir, neural=neural)
 
 
 def train(args: argparse.Namespace) -> None:
@@ -70,14 +67,9 @@ def train(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in args.estimators or ():
         started = time.perf_counter()
-        m4 = protocol(336, args.n_series, args.data_dir, "cpu")
-        spec = ModelSpec(name, "estimator", dict(ESTIMATORS[name]), name)
-        forecast, _ = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, 0)
-        seconds = time.perf_counter() - started
-        np.savez(out / f"{name}.npz", forecast=_stored(forecast), val_loss=np.nan, epochs=0,
-                 seconds=seconds, n_series=len(forecast), trained_on=f"cpu ({_device_name('cpu')})",
-                 command=_command())
-        print(f"{name}: {seconds:.0f} s", flush=True)
+        m4 = protocol(None, args.n_series, args.data_dir)
+        forecast, _ = m4.forecast(MODELS[name], m4.split(HORIZON)[0], HORIZON, 0)
+        _save(out / f"{name}.npz", forecast, started, "cpu", val_loss=np.nan, epochs=0)
     if args.estimators:
         return
     for seed in args.seeds:
@@ -90,15 +82,21 @@ def train(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 m4 = protocol(lookback, args.n_series, args.data_dir, args.accelerator, args.max_epochs,
                               args.train_step)
-                spec = ModelSpec(name, "neural", NETWORK | {"loss": loss}, name)
+                spec = ModelSpec(name, "neural", M4_WEEKS | {"loss": loss}, name)
                 forecast, extra = m4.forecast(spec, m4.split(HORIZON)[0], HORIZON, seed)
-                seconds = time.perf_counter() - started
-                np.savez(out / f"{name}.npz", forecast=_stored(forecast), val_loss=extra["val_loss"],
-                         epochs=extra["epochs"], seconds=seconds, n_series=len(forecast),
-                         trained_on=f"{args.accelerator} ({_device_name(args.accelerator)}), "
-                                    f"torch {torch.__version__}", command=_command())
-                print(f"{name}: val_loss {extra['val_loss']:.4f}, {extra['epochs']} epochs, "
-                      f"{seconds:.0f} s", flush=True)
+                _save(out / f"{name}.npz", forecast, started, args.accelerator,
+                      val_loss=extra["val_loss"], epochs=extra["epochs"])
+
+
+def _save(path: Path, forecast: list[np.ndarray], started: float, accelerator: str, **fit: Any) -> None:
+    """One member's file: its forecasts, ``fit`` (val_loss, epochs), its seconds, where it
+    trained and the command that trained it."""
+    seconds = time.perf_counter() - started
+    np.savez(path, forecast=_stored(forecast), seconds=seconds, n_series=len(forecast),
+             trained_on=f"{accelerator} ({_device_name(accelerator)}), torch {torch.__version__}",
+             command=_command(), **fit)
+    print(f"{path.stem}: val_loss {float(fit['val_loss']):.4f}, {fit['epochs']} epochs, {seconds:.0f} s",
+          flush=True)
 
 
 def combine(args: argparse.Namespace) -> None:
@@ -113,7 +111,7 @@ def combine(args: argparse.Namespace) -> None:
         raise SystemExit(f"members forecast different numbers of series {sorted(n_series)}: "
                          "train them all with the same --n-series")
     count = n_series.pop()
-    m4 = protocol(336, None if count == 414 else count, args.data_dir, "cpu")
+    m4 = protocol(None, None if count == 414 else count, args.data_dir)
     train_part, test = m4.split(HORIZON)
     rows = []
     for name, member in members.items():
@@ -191,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lookbacks", nargs="+", type=int, default=[168, 336, 504])
     parser.add_argument("--losses", nargs="+", default=["mae", "mase", "huber"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--estimators", nargs="+", choices=sorted(ESTIMATORS),
+    parser.add_argument("--estimators", nargs="+", choices=ESTIMATORS,
                         help="train: these non-neural members instead of memory networks")
     parser.add_argument("--n-series", type=int, default=None, help="a fixed random sample of series")
     parser.add_argument("--max-epochs", type=int, default=None, help="default: the benchmark's (30)")

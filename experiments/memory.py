@@ -59,7 +59,7 @@ from tsmem.benchmarks.outputs import results_dir
 from tsmem.benchmarks.report import runs_section
 from tsmem.benchmarks.runner import _header, run_cells
 from tsmem.benchmarks.suite import BENCHMARKS
-from tsmem.benchmarks.zoo import ModelSpec
+from tsmem.benchmarks.zoo import M4_WEEKS, MODELS, ModelSpec
 
 #: Per dataset: the losses of the ensemble's members (scale-free ones on M4, whose series
 #: are standardised one by one: an sMAPE of standardised values would be meaningless).
@@ -70,23 +70,20 @@ ENSEMBLE_LOSSES = {"etth1": ("mse", "mae", "huber"), "etth2": ("mse", "mae", "hu
 SETTINGS = {
     "etth1": ("etth1_univariate", (96, 336, 720), {"max_slots": 128}),
     "etth2": ("etth2_univariate", (96, 336, 720), {"max_slots": 128}),
-    "m4": ("m4_hourly", (48,), {"window": 168, "stride": 24, "top_k": 10}),
+    "m4": ("m4_hourly", (48,), M4_WEEKS),
 }
-ANALOG = {"class": "Analog", "window": 168, "n_analogs": 10, "temperature": 0.05}
 
 
 def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
     """The models compared, the neural ones sharing ``network``."""
     members = [network | {"loss": loss} for loss in losses]
-    analog = ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)")
     memnet = ModelSpec("memnet", "neural", dict(network), "the default memory network")
-    autoarima = ModelSpec("autoarima", "estimator", {"class": "AutoARIMA"}, "AutoARIMA, tsmem's default search")
     return {
-        "mixed_median": ModelSpec("mixed_median", "median", {"members": [memnet, analog, autoarima]},
+        "mixed_median": ModelSpec("mixed_median", "median", {"members": [memnet, MODELS["analog"], MODELS["autoarima"]]},
                                   "median of memnet, analog and AutoARIMA (M4 only)"),
-        "analog": ModelSpec("analog", "estimator", dict(ANALOG), "non-learned analogues (168-step windows)"),
+        "analog": MODELS["analog"],
         "gru": ModelSpec("gru", "neural", network | {"hops": 0}, "the controller alone (hops=0)"),
-        "memnet": ModelSpec("memnet", "neural", dict(network), "the default memory network"),
+        "memnet": memnet,
         "memnet_md": ModelSpec("memnet_md", "neural", network | {"memory_dropout": 0.5},
                                "memory dropout 0.5 with a solo head"),
         "memnet_fc": ModelSpec("memnet_fc", "neural", network | {"futures_correction": True},

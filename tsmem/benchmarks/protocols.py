@@ -145,13 +145,29 @@ class M4Protocol:
         return self.score(train, test, forecast) | {"seconds": time.perf_counter() - started} | extra
 
     def score(self, train: pd.DataFrame, test: pd.DataFrame, forecast: list[np.ndarray]) -> dict[str, float]:
-        """sMAPE, MASE and OWA (against the published Naive2) of every series' forecast."""
+        """sMAPE, MASE and OWA (against the published Naive2) of every series' forecast.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from tsmem.benchmarks.zoo import MODELS
+        >>> t = np.arange(96)
+        >>> frame = pd.DataFrame({"unique_id": "S1", "ds": t, "y": 10 + np.sin(2 * np.pi * t / 24)})
+        >>> train, test = frame.iloc[:-24], frame.iloc[-24:]
+        >>> m4 = M4Protocol("example")
+        >>> forecast, _ = m4.forecast(MODELS["seasonal_naive"], train, horizon=24, seed=0)
+        >>> scores = m4.score(train, test, forecast)
+        >>> round(scores["smape"], 6), scores["n_windows"]  # a pure cycle: seasonal naive is exact
+        (0.0, 1)
+        """
         scores = metrics.m4_scores(_by_series(test), forecast, _by_series(train), self.season_length)
         owa = metrics.owa(scores["smape"], scores["mase"], *M4_NAIVE2)
         return {"smape": scores["smape"], "mase": scores["mase"], "owa": owa, "n_windows": scores["n_series"]}
 
     def forecast(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
-        """Every series' forecast (S arrays of H) and what to record beside the scores."""
+        """Every series' forecast (S arrays of H) and what to record beside the scores
+        (a neural model's validation loss and epochs, an automatic model's choices); an
+        example is under :meth:`score`."""
         if spec.kind.startswith("neural"):
             return self._neural(spec, train, horizon, seed)
         model = self._baseline(spec).fit(train)

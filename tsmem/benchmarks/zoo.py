@@ -45,6 +45,11 @@ def _first_version(name: str, description: str, **params: Any) -> ModelSpec:
     return _neural(name, description, **(FIRST_VERSION | params))
 
 
+#: What the memory networks read on M4 Hourly: week-long windows a day apart and the ten
+#: best-scoring slots, like the analog floor's ten past weeks (``experiments/memory.py``,
+#: ``ablation.py``, ``m4_members.py`` and ``bench_gpu.py`` share it).
+M4_WEEKS = {"window": 168, "stride": 24, "top_k": 10}
+
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
