@@ -60,6 +60,9 @@ FACTORS = {
     # epochs of the controller alone (memory shut, early stopping held) before the memory
     # opens with a fresh learning-rate schedule: the memory starts from a trained controller
     "memory_warmup_epochs": [0, 10],
+    # the controller alone trained first (early stopping), then frozen while the memory
+    # learns on top of it: the shut memory is that controller exactly
+    "memory_training": ["joint", "residual"],
 }
 
 

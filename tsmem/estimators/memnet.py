@@ -79,7 +79,7 @@ class MemNetForecaster(BaseForecaster):
         ``n_time_features``, which are read off the data (calendar features are computed
         from the timestamps when ``"calendar"`` is in ``temporal_encoding``); documented
         there.
-    loss ... memory_warmup_epochs
+    loss ... memory_training
         Training options: see :class:`tsmem.training.MemNetModule`.
 
     ``lookback``, ``window``, ``stride``, ``max_epochs`` and ``patience`` left as
@@ -193,6 +193,7 @@ class MemNetForecaster(BaseForecaster):
         linear_start_epochs: int = 0,
         huber_delta: float = 1.0,
         memory_warmup_epochs: int = 0,
+        memory_training: Literal["joint", "residual"] = "joint",
         # The fit loop.
         season_length: int | None = None,
         max_epochs: int | None = None,

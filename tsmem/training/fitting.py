@@ -60,7 +60,39 @@ def fit_best(
     weights. ``trainer_kwargs`` override the defaults passed to ``pl.Trainer``;
     their ``callbacks`` run beside early stopping and checkpointing. ``verbose``
     is a level of :func:`verbosity`. The module is left in eval mode on the CPU.
+
+    With ``memory_training="residual"`` (a memory network's training option) it fits
+    twice: the network without memory (:meth:`MemNetModule.controller_alone`), then the
+    memory alone on that frozen controller; ``n_epochs`` counts both stages.
     """
+    options = {"max_epochs": max_epochs, "patience": patience, "verbose": verbose,
+               "deterministic": deterministic, "trainer_kwargs": trainer_kwargs}
+    if module.hparams.get("memory_training") != "residual" or module.config.hops == 0:
+        return _fit(module, data, **options)
+    # A DataModule left to size its windows to the network (context=None) would keep the
+    # controller's short context for the memory: it sizes them again for the second stage.
+    hparams = getattr(data, "hparams", None)
+    resize = hparams is not None and "context" in hparams and hparams["context"] is None
+    controller = module.controller_alone()
+    first = _fit(controller, data, **options)
+    if resize:
+        hparams["context"] = None
+    module.start_from_controller(controller)
+    second = _fit(module, data, **options)
+    return FitResult(second.best_val_loss, first.n_epochs + second.n_epochs)
+
+
+def _fit(
+    module: MemNetModule,
+    data: MemNetDataModule,
+    *,
+    max_epochs: int,
+    patience: int,
+    verbose: int | bool,
+    deterministic: bool,
+    trainer_kwargs: dict[str, Any] | None,
+) -> FitResult:
+    """One Lightning fit of ``module``, its best validation epoch's weights loaded."""
     level = verbosity(verbose)
     user = dict(trainer_kwargs or {})
     validate = len(data.windows("val")) > 0  # windows() sets the data up

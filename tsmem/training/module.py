@@ -43,6 +43,7 @@ from tsmem.training.losses import get_loss, needs_insample
 from tsmem.training.quantiles import point_forecast
 
 LR_SCHEDULES = ("cosine", "onecycle", "none")
+MEMORY_TRAINING = ("joint", "residual")
 
 
 def _check_finite(value: Any, name: str, **bounds: Any) -> None:
@@ -95,6 +96,15 @@ class MemNetModule(pl.LightningModule):
         helps where the controller alone is already good (ETTh1/ETTh2 with 10 of 20
         epochs) and hurts where the memory carries the forecast (M4 Hourly: OWA .566
         against .536; README "The controller first"): compare on validation.
+    memory_training : {"joint", "residual"}, default "joint"
+        "joint" trains the controller, head and memory together. "residual" trains in two
+        stages (:func:`tsmem.training.fit_best`): first the network without memory
+        (``hops=0``, early stopping, best epoch kept), then, with that controller and head
+        frozen, the memory alone, from its no-op start; each epoch scores the memory open
+        and shut, and the shut model is the first stage's exactly, so the fitted model's
+        validation loss is never above the controller's alone. Not with
+        ``memory_dropout`` (the frozen head is already the memory-less forecaster) or
+        ``memory_warmup_epochs`` (the first stage is the warm-up, run to convergence).
     """
 
     def __init__(
@@ -149,6 +159,7 @@ class MemNetModule(pl.LightningModule):
         linear_start_epochs: int = 0,
         huber_delta: float = 1.0,
         memory_warmup_epochs: int = 0,
+        memory_training: Literal["joint", "residual"] = "joint",
     ) -> None:
         super().__init__()
         # Plain values only, so a checkpoint reloads with torch.load(weights_only=True) and
@@ -175,6 +186,17 @@ class MemNetModule(pl.LightningModule):
                 "(linear_start=False or hops=0); set linear_start=True or "
                 "linear_start_epochs=0."
             )
+        if memory_training not in MEMORY_TRAINING:
+            raise ValueError(
+                f"memory_training={memory_training!r} is not one of {MEMORY_TRAINING}."
+            )
+        if memory_training == "residual" and (config.memory_dropout > 0 or memory_warmup_epochs > 0):
+            raise ValueError(
+                "memory_training='residual' first trains the controller alone to convergence "
+                "and keeps its head as the memory-less forecaster; it does not combine with "
+                f"memory_dropout={config.memory_dropout} or memory_warmup_epochs="
+                f"{memory_warmup_epochs}: set those to 0, or use memory_training='joint'."
+            )
         if loss == "auto":
             loss = "pinball" if config.quantiles else "mse"
         self.loss_fn = get_loss(loss, config.quantiles, huber_delta)  # checks loss vs quantiles
@@ -187,6 +209,30 @@ class MemNetModule(pl.LightningModule):
     def from_config(cls, config: MemNetConfig, **training: Any) -> MemNetModule:
         """A module for ``config`` with the training options ``training``."""
         return cls(**config.to_dict(), **training)
+
+    # -- residual memory training (memory_training="residual") -----------------------------
+
+    def controller_alone(self) -> MemNetModule:
+        """This network without its memory (``hops=0``), with the same training options: the
+        first stage of ``memory_training="residual"``.
+
+        >>> module = MemNetModule(lookback=48, horizon=4, window=8, stride=8)
+        >>> module.controller_alone().config.hops
+        0
+        """
+        return type(self)(**(dict(self.hparams) | {"hops": 0, "memory_training": "joint"}))
+
+    def start_from_controller(self, controller: MemNetModule) -> None:
+        """Take ``controller``'s trained weights (see :meth:`controller_alone`) and freeze them:
+        only the memory's own parameters train from here, and with the memory shut this
+        network forecasts exactly as ``controller`` does."""
+        state = controller.net.state_dict()
+        _, unexpected = self.net.load_state_dict(state, strict=False)
+        if unexpected:  # controller_alone builds the same parts: a mismatch is a bug here
+            raise RuntimeError(f"The controller's weights {unexpected} have no place in this network.")
+        for name, parameter in self.net.named_parameters():
+            if name in state:
+                parameter.requires_grad_(False)
 
     # -- forward and steps ---------------------------------------------------------------
 
