@@ -14,6 +14,8 @@ settings except the memory:
   half open instead of almost shut; the ablation found this better on M4 Hourly);
 - ``memnet_warm``: the same with ``memory_warmup_epochs=10`` (the controller alone for
   half the epochs, early stopping held, then the memory opens with a fresh schedule);
+- ``memnet_residual``: the same with ``memory_training="residual"`` (the controller alone
+  trained to early stopping, then frozen while the memory learns on top of it);
 - ``memnet_long``: the same with 512 slots a day apart (``stride=24``; the whole history
   at test time) instead of 128 slots half a day apart;
 - ``memnet_ensemble``: the median of three default memory networks trained with
@@ -92,6 +94,8 @@ def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
                                  "the memory open from the start (no no-op start)"),
         "memnet_warm": ModelSpec("memnet_warm", "neural", network | {"memory_warmup_epochs": 10},
                                  "the controller alone for 10 epochs, then the memory opens"),
+        "memnet_residual": ModelSpec("memnet_residual", "neural", network | {"memory_training": "residual"},
+                                     "the controller trained first, then frozen under the memory"),
         "memnet_long": ModelSpec("memnet_long", "neural", network | {"max_slots": 512, "stride": 24},
                                  "512 slots a day apart (the whole history at test time)"),
         "memnet_ensemble": ModelSpec("memnet_ensemble", "neural_ensemble", {"members": members},
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dataset", choices=sorted(SETTINGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--horizons", nargs="+", type=int, default=None)
-    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_warm", "memnet_long", "memnet_ensemble", "mixed_median"])
+    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_warm", "memnet_residual", "memnet_long", "memnet_ensemble", "mixed_median"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
