@@ -105,7 +105,7 @@ def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
 
 def with_best(results: pd.DataFrame) -> pd.DataFrame:
     """Add ``memnet_best`` rows: per horizon and seed, the memory variant with the lower val_loss."""
-    variants = results[results.model.isin(["memnet", "memnet_md", "memnet_fc", "memnet_open"])]
+    variants = results[results.model.isin(["memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_residual"])]
     if variants.empty:
         return results
     best = variants.loc[variants.groupby(["horizon", "seed"]).val_loss.idxmin()].assign(model="memnet_best")
