@@ -542,3 +542,11 @@ def test_an_unreadable_checkpoint_is_one_error_line(tmp_path, capsys, kind):
         assert err[-1].startswith(f"tsmem {command}: error: --ckpt_path") and expected in err[-1]
         assert "Traceback" not in "\n".join(err)
     assert not marker.exists()  # the malicious file's code never ran
+
+
+def test_fit_refuses_a_residual_memory_it_would_train_jointly(tmp_path, capsys):
+    code = exit_code(["fit", "--config", str(MELBOURNE), *TINY, "--model.memory_training=residual",
+                      f"--trainer.default_root_dir={tmp_path}", "--trainer.max_epochs=1"])
+    assert code == 2
+    assert "memory_training residual trains in two stages" in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.ckpt"))  # refused before any training

@@ -83,6 +83,26 @@ def test_bad_memory_training_is_refused_with_the_fix(overrides, match):
         _module(**overrides)
 
 
+def test_the_controller_starts_from_the_memory_networks_own_weights():
+    module = _module()
+    with torch.no_grad():  # a start set before the fit, as the estimator's covariate effect is
+        for parameter in module.net.head.parameters():
+            parameter.fill_(0.25)
+    controller = module.controller_alone()
+    for name, value in controller.net.state_dict().items():
+        torch.testing.assert_close(value, module.net.state_dict()[name])
+
+
+def test_a_plain_trainer_fit_is_refused_rather_than_training_jointly():
+    import pytorch_lightning as pl
+
+    data = MemNetDataModule("air_passengers", lookback=24, horizon=6, batch_size=16)
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    with pytest.raises(ValueError, match="A plain Trainer.fit .* would train it jointly"):
+        trainer.fit(_module(), datamodule=data)
+
+
 def test_a_network_without_memory_trains_once():
     data = MemNetDataModule("air_passengers", lookback=24, horizon=6, batch_size=16)
     result = fit_best(_module(hops=0), data, max_epochs=2, patience=0)

@@ -105,6 +105,8 @@ class MemNetModule(pl.LightningModule):
         validation loss is never above the controller's alone. Not with
         ``memory_dropout`` (the frozen head is already the memory-less forecaster) or
         ``memory_warmup_epochs`` (the first stage is the warm-up, run to convergence).
+        Only :func:`~tsmem.training.fit_best` runs the two stages: a plain ``Trainer.fit``
+        refuses the module, and ``tsmem fit`` the option.
     """
 
     def __init__(
@@ -220,7 +222,11 @@ class MemNetModule(pl.LightningModule):
         >>> module.controller_alone().config.hops
         0
         """
-        return type(self)(**(dict(self.hparams) | {"hops": 0, "memory_training": "joint"}))
+        controller = type(self)(**(dict(self.hparams) | {"hops": 0, "memory_training": "joint"}))
+        # It starts from this network's own weights (its initialisation, or a start set
+        # before the fit, such as MemNetForecaster's least-squares covariate effect).
+        controller.net.load_state_dict(self.net.state_dict(), strict=False)
+        return controller
 
     def start_from_controller(self, controller: MemNetModule) -> None:
         """Take ``controller``'s trained weights (see :meth:`controller_alone`) and freeze them:
@@ -233,6 +239,17 @@ class MemNetModule(pl.LightningModule):
         for name, parameter in self.net.named_parameters():
             if name in state:
                 parameter.requires_grad_(False)
+
+    def on_fit_start(self) -> None:
+        """Refuse a residual memory that a plain ``Trainer.fit`` would train jointly."""
+        if (self.hparams.get("memory_training") == "residual" and self.config.hops > 0
+                and any(p.requires_grad for p in self.net.controller.parameters())):
+            raise ValueError(
+                "memory_training='residual' trains in two stages, the controller alone and then "
+                "the memory on it, frozen: tsmem.training.fit_best does that (MemNetForecaster "
+                "and the benchmarks train through it). A plain Trainer.fit (and `tsmem fit`) "
+                "would train it jointly: use fit_best, or set memory_training='joint'."
+            )
 
     # -- forward and steps ---------------------------------------------------------------
 
