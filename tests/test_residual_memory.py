@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tsmem.training import MemNetDataModule, MemNetModule
+from tsmem.training import MemNetDataModule, MemNetModule, fitting
 from tsmem.training.fitting import fit_best
 
 pytestmark = [
@@ -57,14 +57,14 @@ def test_the_fitted_model_never_scores_worse_on_validation_than_its_controller(m
     torch.manual_seed(1)
     data = MemNetDataModule("air_passengers", lookback=24, horizon=6, batch_size=16)
     scores = []
-    original = fit_best.__globals__["_fit"]
+    original = fitting._fit
 
     def record(module, data, **options):
         result = original(module, data, **options)
         scores.append(result.best_val_loss)
         return result
 
-    monkeypatch.setitem(fit_best.__globals__, "_fit", record)
+    monkeypatch.setattr(fitting, "_fit", record)
     result = fit_best(_module(), data, max_epochs=4, patience=2)
     controller_loss, memory_loss = scores
     assert result.best_val_loss == memory_loss <= controller_loss

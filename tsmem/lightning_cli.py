@@ -254,7 +254,7 @@ class TsmemCLI(LightningCLI):
     # method: each subcommand checks its checkpoint's weights first.
     def before_fit(self) -> None:
         self._check_weights_fit()
-        if self.model.hparams.get("memory_training") == "residual" and self.model.config.hops > 0:
+        if self.model.trains_in_two_stages:
             self.exit_with_error(
                 "--model.memory_training residual trains in two stages (the controller alone, "
                 "then the memory on it, frozen), which `tsmem fit` does not run: train it with "

@@ -25,7 +25,7 @@ from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from tqdm import tqdm
 
 from tsmem.training.datamodule import MemNetDataModule
-from tsmem.training.module import MemNetModule
+from tsmem.training.module import MemNetModule, sized_by_network
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,15 @@ def fit_best(
     """
     options = {"max_epochs": max_epochs, "patience": patience, "verbose": verbose,
                "deterministic": deterministic, "trainer_kwargs": trainer_kwargs}
-    if module.hparams.get("memory_training") != "residual" or module.config.hops == 0:
+    if not module.trains_in_two_stages:
         return _fit(module, data, **options)
     # A DataModule left to size its windows to the network (context=None) would keep the
     # controller's short context for the memory: it sizes them again for the second stage.
-    hparams = getattr(data, "hparams", None)
-    resize = hparams is not None and "context" in hparams and hparams["context"] is None
+    resize = sized_by_network(data)
     controller = module.controller_alone()
     first = _fit(controller, data, **options)
     if resize:
-        hparams["context"] = None
+        data.hparams["context"] = None
     module.start_from_controller(controller)
     second = _fit(module, data, **options)
     return FitResult(second.best_val_loss, first.n_epochs + second.n_epochs)

@@ -231,7 +231,13 @@ class MemNetModule(pl.LightningModule):
     def start_from_controller(self, controller: MemNetModule) -> None:
         """Take ``controller``'s trained weights (see :meth:`controller_alone`) and freeze them:
         only the memory's own parameters train from here, and with the memory shut this
-        network forecasts exactly as ``controller`` does."""
+        network forecasts exactly as ``controller`` does.
+
+        >>> module = MemNetModule(lookback=48, horizon=4, window=8, memory_training="residual")
+        >>> module.start_from_controller(module.controller_alone())
+        >>> any(p.requires_grad for p in [*module.net.controller.parameters(), *module.net.head.parameters()])
+        False
+        """
         state = controller.net.state_dict()
         _, unexpected = self.net.load_state_dict(state, strict=False)
         if unexpected:  # controller_alone builds the same parts: a mismatch is a bug here
@@ -240,10 +246,21 @@ class MemNetModule(pl.LightningModule):
             if name in state:
                 parameter.requires_grad_(False)
 
+    @property
+    def trains_in_two_stages(self) -> bool:
+        """Whether :func:`~tsmem.training.fit_best` trains the controller first, then the memory
+        (``memory_training="residual"`` on a network with memory).
+
+        >>> MemNetModule(lookback=48, horizon=4, window=8, memory_training="residual").trains_in_two_stages
+        True
+        >>> MemNetModule(lookback=48, horizon=4, window=8, hops=0, memory_training="residual").trains_in_two_stages
+        False
+        """
+        return self.hparams.get("memory_training") == "residual" and self.config.hops > 0
+
     def on_fit_start(self) -> None:
         """Refuse a residual memory that a plain ``Trainer.fit`` would train jointly."""
-        if (self.hparams.get("memory_training") == "residual" and self.config.hops > 0
-                and any(p.requires_grad for p in self.net.controller.parameters())):
+        if self.trains_in_two_stages and any(p.requires_grad for p in self.net.controller.parameters()):
             raise ValueError(
                 "memory_training='residual' trains in two stages, the controller alone and then "
                 "the memory on it, frozen: tsmem.training.fit_best does that (MemNetForecaster "
@@ -433,9 +450,8 @@ class MemNetModule(pl.LightningModule):
         whole past before each window.
         """
         datamodule = self.trainer.datamodule  # setup runs only under a Trainer
-        hparams = getattr(datamodule, "hparams", None)
-        if hparams is not None and "context" in hparams and hparams["context"] is None:
-            hparams["context"] = self.context_length
+        if sized_by_network(datamodule):
+            datamodule.hparams["context"] = self.context_length
 
     # -- linear start ----------------------------------------------------------------------
 
@@ -521,6 +537,18 @@ class MemNetModule(pl.LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+
+def sized_by_network(datamodule: Any) -> bool:
+    """Whether ``datamodule`` left the length of its inputs to the network (``context=None``,
+    see :meth:`MemNetModule.setup`).
+
+    >>> from tsmem.training import MemNetDataModule
+    >>> sized_by_network(MemNetDataModule()), sized_by_network(MemNetDataModule(context=200))
+    (True, False)
+    """
+    hparams = getattr(datamodule, "hparams", None)
+    return hparams is not None and "context" in hparams and hparams["context"] is None
 
 
 #: MemNetModule's options that are not network fields (the loss, optimiser and schedule).
