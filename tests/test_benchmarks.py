@@ -256,8 +256,19 @@ def test_a_median_of_any_models_is_the_per_step_median_of_their_forecasts(monkey
     median, extra = protocol._median(spec, train, 12, seed=0)
     np.testing.assert_allclose(np.stack(median), np.median(np.stack(alone), axis=0))
     assert not np.allclose(np.stack(median), np.mean(np.stack(alone), axis=0))  # the median, not the mean
-    assert extra["fitted"] == "median of naive, seasonal_naive, naive2"
+    assert extra["fitted"] == "median of naive; seasonal_naive; naive2"
+    assert "epochs" not in extra  # the median itself trained no epochs (the CSV's epochs column stays empty)
     scores = protocol.evaluate(spec, 12, seed=0)
     assert scores["n_windows"] == 3 and np.isfinite(scores["owa"])
+    # a neural member's validation loss and epochs are named beside it, not in the epochs column
+    real_forecast = M4Protocol.forecast
+
+    def forecast(self, member, train, horizon, seed):
+        forecast, extra = real_forecast(self, member, train, horizon, seed)
+        return forecast, (extra | {"val_loss": 0.12345, "epochs": 7} if member.name == "naive" else extra)
+
+    monkeypatch.setattr(M4Protocol, "forecast", forecast)
+    _, extra = protocol._median(spec, train, 12, seed=0)
+    assert extra["fitted"] == "median of naive (val_loss 0.1235, epochs 7); seasonal_naive; naive2"
     with pytest.raises(ValueError, match="M4 protocols only"):
         BENCHMARKS["etth1_univariate"][0].evaluate(spec, 24, seed=0)

@@ -176,16 +176,18 @@ class M4Protocol:
 
     def _median(self, spec: ModelSpec, train: pd.DataFrame, horizon: int, seed: int):
         """The per-step median of the members' forecasts, each member run as on its own
-        (``EnsembleForecaster(aggregate="median")``'s rule; the val_loss of neural members)."""
+        (``EnsembleForecaster(aggregate="median")``'s rule). ``fitted`` names the members,
+        with each neural member's validation loss and epochs; the median has neither."""
         members: list[ModelSpec] = spec.params["members"]
-        forecasts, losses = [], []
+        forecasts, described = [], []
         for member in members:
             forecast, extra = self.forecast(member, train, horizon, seed)
             forecasts.append(np.stack(forecast))  # (S, H)
-            if extra.get("val_loss") is not None:
-                losses.append(f"{member.name} {extra['val_loss']:.4f}")
+            fit = [f"{key} {extra[key]:.4f}" if key == "val_loss" else f"{key} {extra[key]}"
+                   for key in ("val_loss", "epochs") if extra.get(key) is not None]
+            described.append(member.name + (f" ({', '.join(fit)})" if fit else ""))
         median = np.median(np.stack(forecasts), axis=0)
-        return list(median), {"fitted": "median of " + ", ".join(m.name for m in members), "epochs": "; ".join(losses)}
+        return list(median), {"fitted": "median of " + "; ".join(described)}
 
     def _baseline(self, spec: ModelSpec):
         if spec.kind == "naive":
