@@ -236,3 +236,27 @@ def test_dropout_only_in_training():
     assert not torch.allclose(model(x).forecast, model(x).forecast)
     model.eval()
     assert torch.equal(model(x).forecast, model(x).forecast)
+
+
+@pytest.mark.parametrize("tying", ["adjacent", "layerwise"])
+def test_a_futures_only_memory_keeps_the_controller_state_and_adds_only_addressing(tying):
+    """hop_update='none': the memory adds one addressing embedding, the temperature and the
+    futures gate, all trained; with the gate shut the forecast is the controller's own."""
+    torch.manual_seed(0)
+    cfg = MemNetConfig(
+        lookback=48, horizon=H, window=W, stride=S, d_model=6, hops=1, hop_update="none",
+        weight_tying=tying, nonlinear_hops=True, max_slots=8, dropout=0.0,
+    )  # fmt: skip
+    model = MemNet(cfg)
+    added = {n.split(".")[0] for n, _ in model.named_parameters()} - {"revin", "controller", "head"}
+    assert added == {"embeddings", "log_temperature", "futures_read"} and len(model.embeddings) == 1
+    x = torch.randn(B, cfg.context_length, 1)
+    model(x).forecast.square().mean().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+    with torch.no_grad():
+        model.futures_read.gate.bias.fill_(-1e4)  # the read futures weigh nothing
+        gate_shut = model(x).forecast
+        model.memory_open.fill_(False)  # the controller alone
+        controller = model(x).forecast
+    torch.testing.assert_close(gate_shut, controller)  # no hop moved the state (nonlinear_hops too)

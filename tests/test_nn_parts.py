@@ -132,6 +132,7 @@ def test_hop_update_sharing():
     assert count(make_hop_updates("additive", 4, hops=3)) == 0
     assert count(make_hop_updates("additive", 4, hops=3, learned_h=True)) == 16
     assert len(make_hop_updates("recurrent", 4, hops=3)) == 1
+    assert len(make_hop_updates("none", 4, hops=1)) == 0  # the state is never updated
     with pytest.raises(ValueError, match="hop_update"):
         make_hop_updates("sum", 4, hops=3)
 

@@ -171,7 +171,7 @@ class MemNetForecaster(BaseForecaster):
         memory_dropout: float = 0.0,
         noop_start: bool = True,
         attention: Literal["dot", "scaled"] = "scaled",
-        hop_update: Literal["additive", "gated", "recurrent"] = "gated",
+        hop_update: Literal["additive", "gated", "recurrent", "none"] = "gated",
         learned_h: bool = False,
         shared_gates: bool = False,
         nonlinear_hops: bool = False,

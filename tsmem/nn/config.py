@@ -18,7 +18,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "controller": ("gru", "lstm"),
     "encoder": ("linear", "conv", "gru"),
     "attention": ("dot", "scaled"),
-    "hop_update": ("additive", "gated", "recurrent"),
+    "hop_update": ("additive", "gated", "recurrent", "none"),
     "weight_tying": ("adjacent", "layerwise"),
     "output": ("linear", "nonlinear", "contextual"),
     "channel_mode": ("independent", "mixing"),
@@ -165,10 +165,12 @@ class MemNetConfig:
         where it lowers the loss.
     attention : {"dot", "scaled"}, default "scaled"
         Softmax temperature ``τ = 1`` ("dot") or ``√d`` ("scaled").
-    hop_update : {"additive", "gated", "recurrent"}, default "gated"
+    hop_update : {"additive", "gated", "recurrent", "none"}, default "gated"
         ``u + o`` style update (MemN2N), the GMemN2N gate
-        ``u' = g ⊙ o + (1 − g) ⊙ u`` with ``g = σ(W_g u + b_g)``, or a GRU cell
-        ``u' = GRUCell(o, u)`` shared by all hops.
+        ``u' = g ⊙ o + (1 − g) ⊙ u`` with ``g = σ(W_g u + b_g)``, a GRU cell
+        ``u' = GRUCell(o, u)`` shared by all hops, or "none": the hops only address,
+        ``u`` stays the controller's, and the memory acts on the forecast through the
+        retrieved futures alone (needs ``hops=1`` and ``futures=True``).
     learned_h : bool, default False
         Additive update only: ``u' = H u + o`` with a learned ``H`` (initialised to
         the identity, shared by the hops) instead of ``H = I``.
@@ -231,7 +233,7 @@ class MemNetConfig:
     memory_dropout: float = 0.0
     noop_start: bool = True
     attention: Literal["dot", "scaled"] = "scaled"
-    hop_update: Literal["additive", "gated", "recurrent"] = "gated"
+    hop_update: Literal["additive", "gated", "recurrent", "none"] = "gated"
     learned_h: bool = False
     shared_gates: bool = False
     nonlinear_hops: bool = False
@@ -340,6 +342,19 @@ class MemNetConfig:
                 "memory='history', a longer lookback or max_slots, a larger stride, or "
                 "futures=False."
             )
+        if self.hops > 0 and self.hop_update == "none":
+            # The controller's state is never updated, so every hop would address alike and
+            # only the last hop's weights read the futures: one hop, the futures, a state head.
+            problems = [text for bad, text in [
+                (self.hops != 1, f"hops=1 (got {self.hops}: every hop would address alike)"),
+                (not self.futures, "futures=True (the futures are all the memory reads)"),
+                (self.output == "contextual", "output='linear' or 'nonlinear' (got 'contextual', a read into the state)"),
+            ] if bad]
+            if problems:
+                raise ValueError(
+                    "hop_update='none' keeps the controller's state and reads only the retrieved "
+                    "futures; set " + "; ".join(problems) + ", or choose another hop_update."
+                )
         if self.output == "contextual" and self.hops == 0:
             raise ValueError(
                 "output='contextual' reads the memory in its last hop and needs hops >= 1; "

@@ -11,6 +11,9 @@ The update of the query state ``u`` (``hop_update=``):
   ``g = σ(W_g u + b_g)``, ``u' = g ⊙ o + (1 − g) ⊙ u``.
 - "recurrent": ``u' = GRUCell(o, u)``, the memory read as the input of a recurrent
   controller (as in MTNet-style readers).
+- "none": no update; the hops only address (``MemNet`` reads no ``o`` then) and the
+  memory reaches the forecast through the retrieved futures alone, as in retrieval
+  forecasters (RAFT): the fewest parameters a memory can add to its controller.
 
 The "contextual" read of Target-Sensitive Memory Networks (Wang et al. 2018, ACL)
 makes the value depend on the query: ``o = Σ_i p_i tanh(c_i + W_u u)``.
@@ -170,4 +173,6 @@ def make_hop_updates(
         return nn.ModuleList([GatedUpdate(d_model, noop_start) for _ in range(n_gates)])
     if kind == "recurrent":
         return nn.ModuleList([RecurrentUpdate(d_model)])
-    raise ValueError(f"Unknown hop_update {kind!r}; use 'additive', 'gated' or 'recurrent'.")
+    if kind == "none":
+        return nn.ModuleList()
+    raise ValueError(f"Unknown hop_update {kind!r}; use 'additive', 'gated', 'recurrent' or 'none'.")

@@ -149,6 +149,8 @@ class MemNet(nn.Module):
                 lengths = [c.window] * (c.hops + 1)
             else:  # layerwise: A, C
                 lengths = [c.window, c.value_len if c.key_value else c.window]
+            if c.hop_update == "none":  # one hop that only addresses: A alone, no C to read
+                lengths = lengths[:1]
             self.embeddings = nn.ModuleList(SlotEmbedding(c, n) for n in lengths)
             self.updates = make_hop_updates(
                 c.hop_update, d, c.hops, c.learned_h, c.shared_gates, c.noop_start
@@ -362,6 +364,9 @@ class MemNet(nn.Module):
                 p = scores.masked_fill(~readable, 0.0)  # MemN2N linear start: no softmax
             else:
                 p = masked_softmax(scores, readable)  # (B', N)
+            weights.append(p)
+            if c.hop_update == "none":  # u stays the controller's: nothing to read into it
+                continue
             windows, terms = slots(c_set, "values" if c.key_value else "keys")
             if self.contextual is not None and k == c.hops - 1:
                 o = self.contextual(p, self.embeddings[c_set](windows, memory), u)  # (B', d)
@@ -371,7 +376,6 @@ class MemNet(nn.Module):
             u = self.updates[min(k, len(self.updates) - 1)](u, o)  # (B', d)
             if c.nonlinear_hops:
                 u = torch.tanh(u)
-            weights.append(p)
         attention = torch.stack(weights, dim=1)  # (B', K, N)
         keep = None
         if self.training and c.memory_dropout > 0:  # drop whole memories: the controller alone
