@@ -40,7 +40,9 @@ BASE = {"futures": True, "memory": "history", "noop_start": True, "addressing": 
 
 #: A level that forces another setting: slots confined to the lookback cannot hold a long
 #: horizon's future, so "memory=lookback" reads none (compare it with "futures=False").
-COUPLED = {("memory", "lookback"): {"futures": False}}
+COUPLED = {("memory", "lookback"): {"futures": False},
+           # a memory that only addresses has one hop (every hop would address alike)
+           ("hop_update", "none"): {"hops": 1}}
 
 #: factor -> the levels compared (the base level first)
 FACTORS = {
@@ -48,7 +50,7 @@ FACTORS = {
     "memory": ["history", "lookback"],
     "noop_start": [True, False],
     "addressing": ["pearson", "learned"],
-    "hop_update": ["gated", "additive"],
+    "hop_update": ["gated", "additive", "none"],
     "output": ["linear", "nonlinear", "contextual"],
     "hops": [2, 1, 0],
     # a learned linear correction of the read futures (zero at the start)

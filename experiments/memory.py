@@ -16,6 +16,10 @@ settings except the memory:
   half the epochs, early stopping held, then the memory opens with a fresh schedule);
 - ``memnet_residual``: the same with ``memory_training="residual"`` (the controller alone
   trained to early stopping, then frozen while the memory learns on top of it);
+- ``memnet_futures``: the same with ``hop_update="none"`` and one hop (the memory only
+  addresses and reaches the forecast through the retrieved futures; the controller's state
+  is never changed), and ``memnet_futures_residual`` that memory trained on top of a
+  frozen controller (``memory_training="residual"``);
 - ``memnet_long``: the same with 512 slots a day apart (``stride=24``; the whole history
   at test time) instead of 128 slots half a day apart;
 - ``memnet_ensemble``: the median of three default memory networks trained with
@@ -76,6 +80,10 @@ SETTINGS = {
 }
 
 
+#: The memory that only addresses: one hop, the controller's state unchanged, the futures read.
+FUTURES_ONLY = {"hop_update": "none", "hops": 1}
+
+
 def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
     """The models compared, the neural ones sharing ``network``."""
     members = [network | {"loss": loss} for loss in losses]
@@ -96,6 +104,11 @@ def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
                                  "the controller alone for 10 epochs, then the memory opens"),
         "memnet_residual": ModelSpec("memnet_residual", "neural", network | {"memory_training": "residual"},
                                      "the controller trained first, then frozen under the memory"),
+        "memnet_futures": ModelSpec("memnet_futures", "neural", network | FUTURES_ONLY,
+                                    "one hop that only addresses; the memory acts through the futures"),
+        "memnet_futures_residual": ModelSpec(
+            "memnet_futures_residual", "neural", network | FUTURES_ONLY | {"memory_training": "residual"},
+            "the futures-only memory trained on top of the frozen controller"),
         "memnet_long": ModelSpec("memnet_long", "neural", network | {"max_slots": 512, "stride": 24},
                                  "512 slots a day apart (the whole history at test time)"),
         "memnet_ensemble": ModelSpec("memnet_ensemble", "neural_ensemble", {"members": members},
@@ -103,9 +116,14 @@ def specs(network: dict, losses: tuple[str, ...]) -> dict[str, ModelSpec]:
     }
 
 
+#: The memory variants ``memnet_best`` chooses among (on validation).
+MEMORY_VARIANTS = ["memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_residual", "memnet_futures",
+                   "memnet_futures_residual"]
+
+
 def with_best(results: pd.DataFrame) -> pd.DataFrame:
     """Add ``memnet_best`` rows: per horizon and seed, the memory variant with the lower val_loss."""
-    variants = results[results.model.isin(["memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_residual"])]
+    variants = results[results.model.isin(MEMORY_VARIANTS)]
     if variants.empty:
         return results
     best = variants.loc[variants.groupby(["horizon", "seed"]).val_loss.idxmin()].assign(model="memnet_best")
@@ -132,8 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dataset", choices=sorted(SETTINGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--horizons", nargs="+", type=int, default=None)
-    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_warm", "memnet_residual", "memnet_long", "memnet_ensemble", "mixed_median"])
+    parser.add_argument("--models", nargs="+", default=None, choices=["analog", "gru", "memnet", "memnet_md", "memnet_fc", "memnet_open", "memnet_warm", "memnet_residual", "memnet_futures", "memnet_futures_residual", "memnet_long",
+                                 "memnet_ensemble", "mixed_median"])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tag", default="", help="suffix of the result files, for runs beside the "
+                        "main table (e.g. _futures)")
     parser.add_argument("--n-series", type=int, default=None, help="M4: a fixed random sample of series")
     parser.add_argument("--results", help="folder for the .csv and .md (default experiments/results; "
                         "with --quick the git-ignored runs/experiments)")
@@ -160,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
 
     folder = results_dir(args.results, args.quick, root=Path(__file__).resolve().parents[1])
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"memory_{args.dataset}" + ("_quick" if args.quick else "")
+    stem = f"memory_{args.dataset}{args.tag}" + ("_quick" if args.quick else "")
     csv_path = folder / f"{stem}.csv"
     command = "python experiments/memory.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
     run_cells(protocol, models, horizons, args.seeds, csv_path, desc=stem, command=command,
