@@ -23,6 +23,7 @@ import yaml
 from tsmem.cli import COMMANDS, Command, main
 from tsmem.datasets import dataset_info, load_dataset
 from tsmem.lightning_cli import main as lightning_main
+from tsmem.training import MemNetModule
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "experiments" / "configs").glob("*.yaml"))
 MELBOURNE = next(c for c in CONFIGS if c.name == "melbourne_temp_memnet.yaml")
@@ -544,9 +545,37 @@ def test_an_unreadable_checkpoint_is_one_error_line(tmp_path, capsys, kind):
     assert not marker.exists()  # the malicious file's code never ran
 
 
-def test_fit_refuses_a_residual_memory_it_would_train_jointly(tmp_path, capsys):
-    code = exit_code(["fit", "--config", str(MELBOURNE), *TINY, "--model.memory_training=residual",
-                      f"--trainer.default_root_dir={tmp_path}", "--trainer.max_epochs=1"])
-    assert code == 2
-    assert "memory_training residual trains in two stages" in capsys.readouterr().err
-    assert not list(tmp_path.rglob("*.ckpt"))  # refused before any training
+def test_fit_trains_a_residual_memory_in_two_stages(tmp_path, capsys):
+    """The controller alone first, then the run's own fit trains only the memory on it:
+    every checkpoint of the run holds the same controller and head, and they are not the
+    fresh network's."""
+    cli = lightning_main(["fit", "--config", str(MELBOURNE), *TINY, *QUIET, "--model.memory_training=residual",
+                          f"--trainer.default_root_dir={tmp_path}", "--trainer.max_epochs=2", "--seed_everything=0"])
+    assert "stage 1 of 2 (memory_training=residual), the controller alone: 2 epoch(s), best val_loss" \
+        in capsys.readouterr().err
+    checkpoints = sorted(tmp_path.rglob("*.ckpt"))
+    assert len(checkpoints) >= 2  # best and last
+    states = [torch.load(path, map_location="cpu", weights_only=True)["state_dict"] for path in checkpoints]
+    frozen = [name for name, p in cli.model.named_parameters() if not p.requires_grad]
+    assert frozen and all(name.startswith(("net.controller.", "net.head.", "net.revin.")) for name in frozen)
+    fresh = MemNetModule(**{k: v for k, v in cli.model.hparams.items() if not k.startswith("_")})
+    fresh_state = fresh.state_dict()
+    for name in frozen:
+        for state in states:
+            torch.testing.assert_close(state[name], states[0][name])  # stage 2 never moved them
+    assert any(not torch.equal(states[0][name], fresh_state[name]) for name in frozen)  # stage 1 trained them
+    learned = [name for name, p in cli.model.named_parameters() if p.requires_grad]
+    assert learned and all(name.startswith(("net.embeddings.", "net.updates.", "net.futures_read.",
+                                            "net.log_temperature")) for name in learned)
+
+    # resuming stage 2 trains on from its checkpoint: no stage 1 again, the controller still frozen
+    last = next(path for path in checkpoints if path.name == "last.ckpt")
+    resumed = lightning_main(["fit", "--config", str(MELBOURNE), *TINY, *QUIET, "--model.memory_training=residual",
+                              f"--trainer.default_root_dir={tmp_path / 'resumed'}", "--trainer.max_epochs=3",
+                              f"--ckpt_path={last}"])
+    assert "stage 1 of 2" not in capsys.readouterr().err
+    assert resumed.trainer.current_epoch == 3
+    for name, parameter in resumed.model.named_parameters():
+        if name in frozen:
+            assert not parameter.requires_grad
+            torch.testing.assert_close(parameter.detach(), states[0][name])

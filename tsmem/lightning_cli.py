@@ -50,7 +50,7 @@ from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
 from tsmem.cli import COMMANDS
 from tsmem.training.callbacks import ForecastWriter, ProtocolMetrics, run_dir
 from tsmem.training.datamodule import MemNetDataModule
-from tsmem.training.fitting import lightning_info_hidden
+from tsmem.training.fitting import lightning_info_hidden, train_controller_first
 from tsmem.training.module import MemNetModule
 
 PROG = "tsmem"
@@ -255,12 +255,35 @@ class TsmemCLI(LightningCLI):
     def before_fit(self) -> None:
         self._check_weights_fit()
         if self.model.trains_in_two_stages:
-            self.exit_with_error(
-                "--model.memory_training residual trains in two stages (the controller alone, "
-                "then the memory on it, frozen), which `tsmem fit` does not run: train it with "
-                "MemNetForecaster(memory_training='residual') or tsmem.training.fit_best, or "
-                "use --model.memory_training joint here."
-            )
+            self._train_controller_first()
+
+    #: Trainer settings the first stage of a residual memory shares with the run's own fit.
+    STAGE_ONE_TRAINER = ("accelerator", "devices", "precision", "fast_dev_run", "limit_train_batches",
+                         "limit_val_batches", "gradient_clip_val", "deterministic")
+
+    def _train_controller_first(self) -> None:
+        """``--model.memory_training residual``: the controller alone first, then ``fit`` runs.
+
+        Stage 1 trains the network without memory to early stopping (the run's
+        ``max_epochs``, early-stopping patience and device settings; no checkpoints or
+        logs of its own) and freezes it under the memory; the Trainer's fit is stage 2,
+        the memory alone, with the run's callbacks and loggers. Resuming (``--ckpt_path``)
+        a stage-2 run only freezes the controller: the checkpoint holds its weights.
+        """
+        config = self._subcommand_config()
+        if config.get("ckpt_path"):
+            self.model.start_from_controller(self.model.controller_alone())  # frozen, weights from the checkpoint
+            return
+        trainer = config.get("trainer", {})
+        shared = {key: trainer[key] for key in self.STAGE_ONE_TRAINER if trainer.get(key) is not None}
+        first = train_controller_first(
+            self.model, self.datamodule, max_epochs=self.trainer.max_epochs,
+            patience=config.get("early_stopping", {}).get("patience", 5), verbose=1,
+            trainer_kwargs=shared,
+        )  # fmt: skip
+        loss = "" if first.best_val_loss is None else f", best val_loss {first.best_val_loss:.4f}"
+        print(f"{PROG} fit: stage 1 of 2 (memory_training=residual), the controller alone: "
+              f"{first.n_epochs} epoch(s){loss}; stage 2 trains the memory on it, frozen.", file=sys.stderr)
 
     def before_validate(self) -> None:
         self._check_weights_fit()

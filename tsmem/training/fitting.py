@@ -69,16 +69,39 @@ def fit_best(
                "deterministic": deterministic, "trainer_kwargs": trainer_kwargs}
     if not module.trains_in_two_stages:
         return _fit(module, data, **options)
+    first = train_controller_first(module, data, **options)
+    second = _fit(module, data, **options)
+    return FitResult(second.best_val_loss, first.n_epochs + second.n_epochs)
+
+
+def train_controller_first(
+    module: MemNetModule,
+    data: MemNetDataModule,
+    *,
+    max_epochs: int,
+    patience: int = 5,
+    verbose: int | bool = 0,
+    deterministic: bool = False,
+    trainer_kwargs: dict[str, Any] | None = None,
+) -> FitResult:
+    """The first stage of a residual memory (``memory_training="residual"``).
+
+    Fits ``module``'s network without memory (:meth:`MemNetModule.controller_alone`) as
+    :func:`fit_best` fits any module, then loads its controller, head and RevIN into
+    ``module`` and freezes them: a ``Trainer.fit`` of ``module`` on ``data`` is then the
+    second stage, the memory alone (``tsmem fit`` runs it with the run's own callbacks).
+    Returns the first stage's result.
+    """
     # A DataModule left to size its windows to the network (context=None) would keep the
     # controller's short context for the memory: it sizes them again for the second stage.
     resize = sized_by_network(data)
     controller = module.controller_alone()
-    first = _fit(controller, data, **options)
+    first = _fit(controller, data, max_epochs=max_epochs, patience=patience, verbose=verbose,
+                 deterministic=deterministic, trainer_kwargs=trainer_kwargs)
     if resize:
         data.hparams["context"] = None
     module.start_from_controller(controller)
-    second = _fit(module, data, **options)
-    return FitResult(second.best_val_loss, first.n_epochs + second.n_epochs)
+    return first
 
 
 def _fit(

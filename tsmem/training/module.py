@@ -105,8 +105,10 @@ class MemNetModule(pl.LightningModule):
         validation loss is never above the controller's alone. Not with
         ``memory_dropout`` (the frozen head is already the memory-less forecaster) or
         ``memory_warmup_epochs`` (the first stage is the warm-up, run to convergence).
-        Only :func:`~tsmem.training.fit_best` runs the two stages: a plain ``Trainer.fit``
-        refuses the module, and ``tsmem fit`` the option.
+        :func:`~tsmem.training.fit_best` and ``tsmem fit`` run the two stages (the CLI's
+        first stage through :func:`tsmem.training.fitting.train_controller_first`, its own
+        fit then the second); a plain ``Trainer.fit`` of a module whose controller still
+        trains refuses it rather than train it jointly.
     """
 
     def __init__(
@@ -222,7 +224,10 @@ class MemNetModule(pl.LightningModule):
         >>> module.controller_alone().config.hops
         0
         """
-        controller = type(self)(**(dict(self.hparams) | {"hops": 0, "memory_training": "joint"}))
+        # Only the constructor's own options: LightningCLI adds keys of its own (_instantiator).
+        own = inspect.signature(type(self)).parameters
+        options = {name: value for name, value in self.hparams.items() if name in own}
+        controller = type(self)(**(options | {"hops": 0, "memory_training": "joint"}))
         # It starts from this network's own weights (its initialisation, or a start set
         # before the fit, such as MemNetForecaster's least-squares covariate effect).
         controller.net.load_state_dict(self.net.state_dict(), strict=False)
@@ -263,9 +268,11 @@ class MemNetModule(pl.LightningModule):
         if self.trains_in_two_stages and any(p.requires_grad for p in self.net.controller.parameters()):
             raise ValueError(
                 "memory_training='residual' trains in two stages, the controller alone and then "
-                "the memory on it, frozen: tsmem.training.fit_best does that (MemNetForecaster "
-                "and the benchmarks train through it). A plain Trainer.fit (and `tsmem fit`) "
-                "would train it jointly: use fit_best, or set memory_training='joint'."
+                "the memory on it, frozen: tsmem.training.fit_best does that (MemNetForecaster, "
+                "`tsmem fit` and the benchmarks train through it), and after "
+                "tsmem.training.fitting.train_controller_first a Trainer.fit is the second stage. "
+                "A plain Trainer.fit alone would train it jointly: use one of those, or set "
+                "memory_training='joint'."
             )
 
     # -- forward and steps ---------------------------------------------------------------
