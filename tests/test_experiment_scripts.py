@@ -115,3 +115,23 @@ def test_m4_members_pool_and_median(tmp_path):
     (pool / "analog.npz").rename(pool / "L1_x_s0.npz")
     with pytest.raises(SystemExit, match="same --n-series"):
         members.main(["combine", "--out", str(pool)])
+
+
+def test_choose_on_validation_picks_the_lowest_validation_loss_never_the_test(tmp_path):
+    """Per horizon and seed the candidate with the lower val_loss is kept even where its
+    test error is worse; a row in two files is refused."""
+    choose = _script("choose_on_validation")
+    header = "model,horizon,seed,mse,val_loss,commit\n"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(header + "a,24,0,0.50,0.10,c1\na,24,1,0.10,0.30,c1\nbase,24,0,0.2,0.9,c1\nbase,24,1,0.2,0.9,c1\n")
+    second.write_text(header + "old_b,24,0,0.05,0.20,c2\nold_b,24,1,0.90,0.20,c2\n")
+    choose.main(["demo", str(first), str(second), "--candidates", "a", "b", "--baseline", "base",
+                 "--rename", "old_b=b", "--results", str(tmp_path)])
+    report = (tmp_path / "choice_demo.md").read_text()
+    chosen = next(line for line in report.splitlines() if line.startswith("| chosen on validation"))
+    # seed 0: a (val .10, test .50); seed 1: b (val .20, test .90): mean test .70, the worse one
+    assert "| 0.7000 ± 0.2828 |" in chosen and chosen.endswith("| a, b |")
+    assert "| base | 24 | 0.2000" in report and "c1, c2" in report
+    second.write_text(header + "a,24,0,0.05,0.20,c2\n")
+    with pytest.raises(ValueError, match="a h=24 seed=0 is in"):
+        choose.main(["demo", str(first), str(second), "--candidates", "a", "--results", str(tmp_path)])
