@@ -26,7 +26,7 @@ from tsmem.data.panel import Panel
 from tsmem.data.scaling import PanelScaler
 from tsmem.estimators.memnet_covariates import Covariates
 from tsmem.training.datamodule import MemNetDataModule
-from tsmem.training.module import TRAINING_OPTIONS, MemNetModule
+from tsmem.training.module import TRAINING_OPTIONS, MemNetModule, own_hyperparameters
 
 FORMAT = "tsmem.MemNetForecaster"
 VERSION = 1
@@ -230,7 +230,7 @@ def to_lightning_checkpoint(
         "epoch": fitted.n_epochs,
         "global_step": 0,
         "state_dict": module.state_dict(),
-        "hyper_parameters": _hyperparameters(module.hparams),
+        "hyper_parameters": own_hyperparameters(module.hparams),
         "datamodule_hyper_parameters": dict(data_hparams),
         "linear_start_active": bool(module.net.linear_start_active),
         EMBEDDED: {
@@ -255,11 +255,11 @@ def from_lightning_checkpoint(
     file, read again here), or over ``y`` for a model trained on in-memory data.
     """
     checkpoint = _read_checkpoint(path)
-    network = _hyperparameters(checkpoint["hyper_parameters"])
+    network = own_hyperparameters(checkpoint["hyper_parameters"])
     module = MemNetModule(**network)
     module.load_state_dict(checkpoint["state_dict"])
     module.on_load_checkpoint(checkpoint)
-    settings = _hyperparameters(checkpoint.get("datamodule_hyper_parameters", {}))
+    settings = own_hyperparameters(checkpoint.get("datamodule_hyper_parameters", {}))
     embedded = checkpoint.get(EMBEDDED)
     if embedded is not None and y is None:
         scaler = _scaler_from_plain(embedded["scaler"])
@@ -271,11 +271,6 @@ def from_lightning_checkpoint(
         scaler, history, best_val_loss = data.scaler, data.panel, _best_score(checkpoint)
     fitted = Fitted(module.eval(), scaler, history, best_val_loss, int(checkpoint.get("epoch", 0)))
     return network, settings, fitted
-
-
-def _hyperparameters(saved: Any) -> dict[str, Any]:
-    """Saved hyperparameters without the keys LightningCLI adds (``_instantiator``, ``_class_path``)."""
-    return {name: value for name, value in dict(saved).items() if not name.startswith("_")}
 
 
 def _read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

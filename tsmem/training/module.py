@@ -224,9 +224,7 @@ class MemNetModule(pl.LightningModule):
         >>> module.controller_alone().config.hops
         0
         """
-        # Only the constructor's own options: LightningCLI adds keys of its own (_instantiator).
-        own = inspect.signature(type(self)).parameters
-        options = {name: value for name, value in self.hparams.items() if name in own}
+        options = own_hyperparameters(self.hparams)  # LightningCLI adds keys of its own
         controller = type(self)(**(options | {"hops": 0, "memory_training": "joint"}))
         # It starts from this network's own weights (its initialisation, or a start set
         # before the fit, such as MemNetForecaster's least-squares covariate effect).
@@ -253,8 +251,8 @@ class MemNetModule(pl.LightningModule):
 
     @property
     def trains_in_two_stages(self) -> bool:
-        """Whether :func:`~tsmem.training.fit_best` trains the controller first, then the memory
-        (``memory_training="residual"`` on a network with memory).
+        """Whether :func:`~tsmem.training.fit_best` (and ``tsmem fit``) trains the controller
+        first, then the memory (``memory_training="residual"`` on a network with memory).
 
         >>> MemNetModule(lookback=48, horizon=4, window=8, memory_training="residual").trains_in_two_stages
         True
@@ -544,6 +542,16 @@ class MemNetModule(pl.LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+
+def own_hyperparameters(saved: Mapping[str, Any]) -> dict[str, Any]:
+    """Saved hyperparameters without the keys LightningCLI adds (``_instantiator``,
+    ``_class_path``): the options a module or DataModule can be built from again.
+
+    >>> own_hyperparameters({"lookback": 48, "_instantiator": "lightning.pytorch.cli.instantiate_module"})
+    {'lookback': 48}
+    """
+    return {name: value for name, value in dict(saved).items() if not name.startswith("_")}
 
 
 def sized_by_network(datamodule: Any) -> bool:
