@@ -91,6 +91,14 @@ def train_controller_first(
     ``module`` and freezes them: a ``Trainer.fit`` of ``module`` on ``data`` is then the
     second stage, the memory alone (``tsmem fit`` runs it with the run's own callbacks).
     Returns the first stage's result.
+
+    >>> from tsmem.training import MemNetDataModule
+    >>> data = MemNetDataModule(dataset="air_passengers", lookback=48, horizon=6, batch_size=16)
+    >>> module = MemNetModule(lookback=48, horizon=6, window=8, stride=8, d_model=8,
+    ...                       memory_training="residual")
+    >>> first = train_controller_first(module, data, max_epochs=2)
+    >>> first.n_epochs, any(p.requires_grad for p in module.net.controller.parameters())
+    (2, False)
     """
     # A DataModule left to size its windows to the network (context=None) would keep the
     # controller's short context for the memory: it sizes them again for the second stage.
