@@ -17,7 +17,7 @@ from tsmem.benchmarks.protocols import WindowProtocol
 from tsmem.benchmarks.published import m4_published
 from tsmem.benchmarks.runner import run
 from tsmem.benchmarks.suite import BENCHMARKS
-from tsmem.benchmarks.zoo import get_model
+from tsmem.benchmarks.zoo import get_model, variant
 
 needs_data = pytest.mark.skipif(
     not os.environ.get("TSMEM_DATA_DIR"), reason="set TSMEM_DATA_DIR to the benchmark data folder to check the protocols"
@@ -272,3 +272,54 @@ def test_a_median_of_any_models_is_the_per_step_median_of_their_forecasts(monkey
     assert extra["fitted"] == "median of naive (val_loss 0.1235, epochs 7); seasonal_naive; naive2"
     with pytest.raises(ValueError, match="M4 protocols only"):
         BENCHMARKS["etth1_univariate"][0].evaluate(spec, 24, seed=0)
+
+
+def test_a_variant_changes_only_the_settings_it_names():
+    spec = variant("memn2n_probe", "memn2n", ["ar_window=336", "learning_rate=1e-4", 'temporal_encoding=["learned"]',
+                                              "controller=lstm"])
+    base = get_model("memn2n").params
+    assert spec.kind == "neural" and spec.name == "memn2n_probe"
+    assert spec.params == base | {"ar_window": 336, "learning_rate": 1e-4, "temporal_encoding": ["learned"],
+                                  "controller": "lstm"}
+    assert spec.description.startswith("memn2n with ar_window=336, learning_rate=0.0001")
+
+
+@pytest.mark.parametrize(("base", "settings", "message"), [
+    ("naive", ["window=3"], "only neural models"),
+    ("memn2n", ["ar_window"], "not KEY=VALUE"),
+    ("memn2n", ["=3"], "not KEY=VALUE"),
+])
+def test_a_variant_refuses_what_it_cannot_build(base, settings, message):
+    with pytest.raises(ValueError, match=message):
+        variant("probe", base, settings)
+    with pytest.raises(ValueError, match="zoo model already"):
+        variant("gru", "memn2n", ["ar_window=336"])
+
+
+def test_benchmark_runs_only_its_variants_at_the_asked_horizons_into_tagged_files(tmp_path, monkeypatch):
+    seen = []
+
+    def evaluate(self, spec, horizon, seed):
+        seen.append((spec.name, horizon, spec.params.get("ar_window")))
+        return {"mse": 0.5, "mae": 0.5, "val_loss": 0.1, "seconds": 1.0}
+
+    monkeypatch.setattr(WindowProtocol, "evaluate", evaluate)
+    probe = variant("memn2n_ar", "memn2n", ["ar_window=336"])
+    md = run("etth1_univariate", seeds=[0], results_dir=tmp_path, horizons=[168, 24], variants=[probe], tag="_probes")
+    assert seen == [("memn2n_ar", 24, 336), ("memn2n_ar", 168, 336)]  # the protocol's order, only the variant
+    assert md == tmp_path / "etth1_univariate_probes.md" and (tmp_path / "etth1_univariate_probes.csv").exists()
+    assert "- `memn2n_ar`: memn2n with ar_window=336." in md.read_text()
+
+
+def test_benchmark_refuses_unknown_settings_and_horizons_before_any_cell(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(WindowProtocol, "evaluate", lambda *args: pytest.fail("a cell ran"))
+    for argv, message in [
+        (["--variant", "probe", "memn2n", "ar_windw=336"], "unknown network setting(s) ['ar_windw']"),
+        (["--variant", "probe", "naive", "window=3"], "only neural models take settings"),
+        (["--variant", "probe"], "--variant takes NAME BASE"),
+        (["--horizons", "25"], "has horizons [24, 48, 168, 336, 720]; not [25]"),
+    ]:
+        with pytest.raises(SystemExit) as stop:
+            runner.main(["etth1_univariate", "--results", str(tmp_path), *argv])
+        assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.csv"))

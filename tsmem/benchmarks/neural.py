@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,12 @@ class NeuralSettings:
     options: tuple[tuple[str, Any], ...] = ()  # further MemNetModule keyword defaults (loss, dropout...)
     # pl.Trainer options: the tables are CPU runs unless a script asks for a GPU.
     trainer: tuple[tuple[str, Any], ...] = (("accelerator", "cpu"), ("devices", 1))
+
+
+def unknown_settings(names: Iterable[str]) -> list[str]:
+    """The names among ``names`` that `MemNetModule` does not take, sorted."""
+    known = set(inspect.signature(MemNetModule.__init__).parameters) - {"self"}
+    return sorted(set(names) - known)
 
 
 def train(data: MemNetDataModule, settings: NeuralSettings, overrides: dict[str, Any], seed: int):

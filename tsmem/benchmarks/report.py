@@ -9,7 +9,7 @@ says how its protocol differs from the benchmark's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,17 +76,19 @@ def markdown(
     data_dir: str | None,
     lookback: int | None = None,
     horizons: Sequence[int] = (),
+    descriptions: Mapping[str, str] | None = None,
 ) -> str:
     """The whole report: how it was run, our table, the published one, and notes.
 
     ``lookback`` and ``horizons`` are the benchmark's protocol: every published
-    row states what differs from them.
+    row states what differs from them. ``descriptions`` name the models that are not
+    in the zoo (``--variant``s).
     """
     lines = [f"# Benchmark: {benchmark}", "", header, ""]
     ours = summary(results, metric_names)
     lines += ["## Results (test split)", "", _table(ours, metric_names, commits_by_model(results)), ""]
     lines += _provenance_notes(results)
-    lines += _model_notes(results)
+    lines += _model_notes(results, descriptions or {})
     published = _published(benchmark, data_dir, lookback, horizons)
     if published is not None:
         lines += ["## Published and reference figures", "", published, ""]
@@ -137,10 +139,10 @@ def _provenance_notes(results: pd.DataFrame) -> list[str]:
     return [*lines, note, ""]
 
 
-def _model_notes(results: pd.DataFrame) -> list[str]:
+def _model_notes(results: pd.DataFrame, descriptions: Mapping[str, str]) -> list[str]:
     lines = ["Models:", ""]
     for model in results.model.unique():
-        description = MODELS[model].description if model in MODELS else ""
+        description = MODELS[model].description if model in MODELS else descriptions.get(model, "")
         fitted = results.loc[results.model == model, "fitted"].dropna().astype(str)
         chosen = f" Chose: {fitted.iloc[0][:200]}." if len(fitted) and fitted.iloc[0] else ""
         lines.append(f"- `{model}`: {description}.{chosen}")
@@ -181,10 +183,11 @@ def write(
     data_dir: str | None,
     lookback: int | None = None,
     horizons: Sequence[int] = (),
+    descriptions: Mapping[str, str] | None = None,
 ) -> str:
     """Regenerate ``md_path`` from ``csv_path``; returns the markdown."""
     results = pd.read_csv(csv_path)
     results["val_loss"] = results.get("val_loss", pd.Series(np.nan, index=results.index))
-    text = markdown(benchmark, results, metric_names, header, data_dir, lookback, horizons)
+    text = markdown(benchmark, results, metric_names, header, data_dir, lookback, horizons, descriptions)
     md_path.write_text(text)
     return text

@@ -25,11 +25,11 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from tsmem.benchmarks import report
+from tsmem.benchmarks import neural, report
 from tsmem.benchmarks.outputs import TRACKED_RESULTS, results_dir
 from tsmem.benchmarks.provenance import git_commit, git_toplevel
 from tsmem.benchmarks.suite import BENCHMARKS, quick
-from tsmem.benchmarks.zoo import ModelSpec, get_model
+from tsmem.benchmarks.zoo import ModelSpec, get_model, variant
 
 KEY = ["model", "horizon", "seed"]
 DETAILS = ["val_loss", "epochs", "shuffle_seed", "n_windows", "seconds", "fitted", "command", "commit", "finished_at"]
@@ -37,6 +37,10 @@ DETAILS = ["val_loss", "epochs", "shuffle_seed", "n_windows", "seconds", "fitted
 
 class DirtyTreeError(RuntimeError):
     """Cells would be written to the tracked results from code with uncommitted changes."""
+
+
+class RequestError(ValueError):
+    """A run asked for what the benchmark does not have (a horizon, a network setting)."""
 
 
 def run(
@@ -50,24 +54,42 @@ def run(
     command: str = "",
     report_only: bool = False,
     allow_dirty: bool = False,
+    horizons: Sequence[int] | None = None,
+    variants: Sequence[ModelSpec] = (),
+    tag: str = "",
 ) -> Path:
     """Run every missing cell of benchmark ``name`` (none with ``report_only``) and write its
-    markdown report; returns the report's path. ``allow_dirty``: see :func:`run_cells`."""
+    markdown report; returns the report's path. ``allow_dirty``: see :func:`run_cells`.
+
+    ``horizons``: a subset of the protocol's. ``variants``: neural models beyond the zoo
+    (`tsmem.benchmarks.zoo.variant`); given without ``models``, only they run. ``tag``:
+    a suffix of the result files, for runs kept beside the benchmark's own table.
+    """
     protocol, default_models = quick(name) if quick_mode else BENCHMARKS[name]
     protocol = replace(protocol, data_dir=data_dir)
     if n_series is not None and hasattr(protocol, "n_series"):
         protocol = replace(protocol, n_series=n_series)
+    if horizons is not None:
+        unknown = sorted(set(horizons) - set(protocol.horizons))
+        if unknown:
+            raise RequestError(f"{name} has horizons {list(protocol.horizons)}; not {unknown}.")
+        protocol = replace(protocol, horizons=tuple(h for h in protocol.horizons if h in horizons))
     folder = Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{name}_quick" if quick_mode else name
+    stem = (f"{name}_quick" if quick_mode else name) + tag
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
-    specs = {model: get_model(model) for model in (models or default_models)}
+    chosen = models or ([] if variants else default_models)
+    specs = {model: get_model(model) for model in chosen} | {spec.name: spec for spec in variants}
+    for spec in variants:  # checked before any cell: a misspelt setting fails now, not hours in
+        if unknown := neural.unknown_settings(spec.params):
+            raise RequestError(f"Variant {spec.name!r}: unknown network setting(s) {unknown}; see MemNetModule's "
+                               "parameters (docs/model.md).")
     if not report_only:
         run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name, command=command,
                   allow_dirty=allow_dirty)
     rerun = f"python experiments/benchmark.py {name}" + (" --quick" if quick_mode else "")
     report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode), data_dir,
-                 protocol.lookback, protocol.horizons)
+                 protocol.lookback, protocol.horizons, {spec.name: spec.description for spec in variants})
     return md_path
 
 
@@ -156,17 +178,29 @@ def main(argv: Sequence[str] | None = None, prog: str = "tsmem benchmark") -> No
                         "with --quick the git-ignored runs/experiments)")
     parser.add_argument("--data-dir", default=os.environ.get("TSMEM_DATA_DIR"), help="benchmark data (default $TSMEM_DATA_DIR)")
     parser.add_argument("--n-series", type=int, help="M4: a fixed random sample of this many series")
+    parser.add_argument("--horizons", nargs="+", type=int, help="a subset of the benchmark's horizons")
+    parser.add_argument("--variant", nargs="+", action="append", default=[], metavar="ARG",
+                        help="a neural model of the zoo with settings changed, e.g. --variant memn2n_ar memn2n "
+                        "ar_window=336 (repeatable; values are JSON where they parse); without --models only "
+                        "the variants run")
+    parser.add_argument("--tag", default="", help="suffix of the result files, e.g. _probes")
     parser.add_argument("--report-only", action="store_true", help="rewrite the .md from the .csv, run nothing")
     parser.add_argument("--allow-dirty", action="store_true", help="write to experiments/results from a tree with "
                         "uncommitted changes in tsmem/ (development only: the report stars those rows)")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS) if "all" in args.benchmarks else args.benchmarks
+    if any(len(given) < 2 for given in args.variant):
+        parser.error("--variant takes NAME BASE [KEY=VALUE ...]")
+    try:
+        variants = [variant(name, base, settings) for name, base, *settings in args.variant]
+    except ValueError as error:
+        parser.exit(2, f"{prog}: error: --variant: {error}\n")
     command = " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
     for name in names:
         folder = results_dir(args.results, args.quick)
         try:
             path = run(name, args.models, args.seeds, folder, args.quick, args.data_dir, args.n_series, command,
-                       args.report_only, args.allow_dirty)
-        except DirtyTreeError as error:
+                       args.report_only, args.allow_dirty, args.horizons, variants, args.tag)
+        except (DirtyTreeError, RequestError) as error:
             parser.exit(2, f"{prog}: error: {error}\n")
         print(path.read_text().rstrip() + f"\n\n{name}: report written to {path}\n", flush=True)

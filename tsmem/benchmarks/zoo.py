@@ -8,6 +8,8 @@ says whether the memory does any work.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,3 +95,32 @@ def get_model(name: str) -> ModelSpec:
     if name not in MODELS:
         raise ValueError(f"Unknown benchmark model {name!r}; choose from {sorted(MODELS)}.")
     return MODELS[name]
+
+
+def variant(name: str, base: str, settings: Sequence[str]) -> ModelSpec:
+    """The neural model ``base`` with some settings changed, named ``name``.
+
+    ``settings`` are ``KEY=VALUE`` strings; a value is read as JSON where it parses
+    (``336``, ``1e-4``, ``true``, ``["learned"]``) and kept as a string otherwise.
+    How ``benchmark.py --variant`` tries a setting on a protocol without a new zoo entry.
+
+    >>> variant("memn2n_ar", "memn2n", ["ar_window=336"]).params["ar_window"]
+    336
+    """
+    spec = get_model(base)
+    if spec.kind != "neural":
+        raise ValueError(f"Variant {name!r}: {base!r} is a {spec.kind} model; only neural models take settings.")
+    if name in MODELS:
+        raise ValueError(f"Variant name {name!r} is a zoo model already; give the variant a new name.")
+    overrides: dict[str, Any] = {}
+    for setting in settings:
+        key, sep, text = setting.partition("=")
+        if not sep or not key:
+            raise ValueError(f"Variant {name!r}: setting {setting!r} is not KEY=VALUE, e.g. ar_window=336.")
+        try:
+            overrides[key] = json.loads(text)
+        except json.JSONDecodeError:
+            overrides[key] = text
+    changed = ", ".join(f"{key}={value!r}" for key, value in overrides.items())
+    return ModelSpec(name, "neural", spec.params | overrides, f"{base} with {changed}")
+
