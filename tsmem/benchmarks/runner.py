@@ -87,8 +87,8 @@ def run(
     if not report_only:
         run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name, command=command,
                   allow_dirty=allow_dirty)
-    rerun = f"python experiments/benchmark.py {name}" + (" --quick" if quick_mode else "")
-    report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode), data_dir,
+    rerun = f"python experiments/benchmark.py {name}" + (" --quick" if quick_mode else "") + (f" --tag {tag}" if tag else "")
+    report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode, bool(variants or tag)), data_dir,
                  protocol.lookback, protocol.horizons, {spec.name: spec.description for spec in variants})
     return md_path
 
@@ -150,10 +150,11 @@ def _columns(csv_path: Path, wanted: list[str]) -> list[str]:
     return [*existing.columns, *missing]
 
 
-def _header(rerun: str, protocol, quick_mode: bool) -> str:
+def _header(rerun: str, protocol, quick_mode: bool, probes: bool = False) -> str:
     settings = protocol.neural
+    options = " with the --models, --variant and --horizons of the runs listed at the end" if probes else ""
     return "\n".join([
-        f"Rerun every cell: `{rerun}` (it resumes from the .csv beside this file; delete it to start"
+        f"Rerun every cell: `{rerun}`{options} (it resumes from the .csv beside this file; delete it to start"
         " over). The commands and commits that produced the rows are listed at the end.",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__},"
         f" Python {platform.python_version()}.",
