@@ -74,22 +74,24 @@ def run(
         if unknown:
             raise RequestError(f"{name} has horizons {list(protocol.horizons)}; not {unknown}.")
         protocol = replace(protocol, horizons=tuple(h for h in protocol.horizons if h in horizons))
+    for spec in variants:  # checked before any cell: a misspelt setting fails now, not hours in
+        if unknown := neural.unknown_settings(spec.params):
+            raise RequestError(f"Variant {spec.name!r}: unknown network setting(s) {unknown}; see MemNetModule's "
+                               "parameters (docs/model.md).")
     folder = Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stem = (f"{name}_quick" if quick_mode else name) + tag
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
     chosen = models or ([] if variants else default_models)
     specs = {model: get_model(model) for model in chosen} | {spec.name: spec for spec in variants}
-    for spec in variants:  # checked before any cell: a misspelt setting fails now, not hours in
-        if unknown := neural.unknown_settings(spec.params):
-            raise RequestError(f"Variant {spec.name!r}: unknown network setting(s) {unknown}; see MemNetModule's "
-                               "parameters (docs/model.md).")
     if not report_only:
         run_cells(protocol, specs, protocol.horizons, seeds, csv_path, desc=name, command=command,
                   allow_dirty=allow_dirty)
     rerun = f"python experiments/benchmark.py {name}" + (" --quick" if quick_mode else "") + (f" --tag {tag}" if tag else "")
-    report.write(name, csv_path, md_path, list(protocol.metrics), _header(rerun, protocol, quick_mode, bool(variants or tag)), data_dir,
-                 protocol.lookback, protocol.horizons, {spec.name: spec.description for spec in variants})
+    header = _header(rerun, protocol, quick_mode, probes=bool(variants or tag))
+    descriptions = {spec.name: spec.description for spec in variants}
+    report.write(name, csv_path, md_path, list(protocol.metrics), header, data_dir, protocol.lookback,
+                 protocol.horizons, descriptions)
     return md_path
 
 
