@@ -292,6 +292,9 @@ def test_a_variant_changes_only_the_settings_it_names():
 def test_a_variant_refuses_what_it_cannot_build(base, settings, message):
     with pytest.raises(ValueError, match=message):
         variant("probe", base, settings)
+
+
+def test_a_variant_may_not_take_a_zoo_models_name():
     with pytest.raises(ValueError, match="zoo model already"):
         variant("gru", "memn2n", ["ar_window=336"])
 

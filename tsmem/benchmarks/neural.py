@@ -34,7 +34,11 @@ class NeuralSettings:
 
 
 def unknown_settings(names: Iterable[str]) -> list[str]:
-    """The names among ``names`` that `MemNetModule` does not take, sorted."""
+    """The names among ``names`` that `MemNetModule` does not take, sorted.
+
+    >>> unknown_settings(["hops", "ar_windw", "learning_rate"])
+    ['ar_windw']
+    """
     known = set(inspect.signature(MemNetModule.__init__).parameters) - {"self"}
     return sorted(set(names) - known)
 
